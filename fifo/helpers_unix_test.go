@@ -1,0 +1,121 @@
+//go:build unix
+
+package fifo
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// testHelpers are the helper processes the Unix tests run, often as another
+// uid (see helperEnv). Each prints what it read to stdout, its error to
+// stderr, and exits 1 on failure.
+var testHelpers = map[string]func(args []string) int{
+	// read NAME: OpenReader and copy to stdout.
+	"read": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		f, err := OpenReader(ctx, args[0])
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		if _, err := io.Copy(os.Stdout, f); err != nil {
+			return fail(err)
+		}
+		return 0
+	},
+	// write NAME DATA: OpenWriter and write DATA.
+	"write": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		f, err := OpenWriter(ctx, args[0])
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := f.Write([]byte(args[1])); err != nil {
+			return fail(err)
+		}
+		if err := f.Close(); err != nil {
+			return fail(err)
+		}
+		return 0
+	},
+	// creat NAME: what a careless writer does, open(O_WRONLY|O_CREAT), which
+	// fs.protected_fifos refuses for another user's FIFO in a sticky dir.
+	"creat": func(args []string) int {
+		fd, err := unix.Open(args[0], unix.O_WRONLY|unix.O_CREAT|unix.O_NONBLOCK, 0o600)
+		if err != nil {
+			return fail(err)
+		}
+		unix.Close(fd)
+		return 0
+	},
+	// dial NAME MSG: send MSG, half-close, print the reply.
+	"dial": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := Dial(ctx, args[0], nil)
+		if err != nil {
+			return fail(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		if _, err := c.Write([]byte(args[1])); err != nil {
+			return fail(err)
+		}
+		c.(interface{ CloseWrite() error }).CloseWrite()
+		n, err := io.Copy(os.Stdout, c)
+		if err != nil {
+			return fail(err)
+		}
+		if n == 0 {
+			return fail(fmt.Errorf("no reply: cut off by the server"))
+		}
+		return 0
+	},
+	// serve NAME [ALLOWED]: echo clients; print "ready" once listening.
+	"serve": func(args []string) int {
+		cfg := &Config{}
+		if len(args) > 1 {
+			cfg.AllowUsers = args[1:]
+		}
+		l, err := Listen(args[0], cfg)
+		if err != nil {
+			return fail(err)
+		}
+		defer l.Close()
+		os.Chmod(args[0], 0o666) // let the test's other uid reach it
+		fmt.Println("ready")
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return fail(err)
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	},
+}
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// waitReady reads the "ready" line a helper prints.
+func waitReady(r io.Reader) error {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("helper did not get ready: %q, %v", line, err)
+	}
+	return nil
+}

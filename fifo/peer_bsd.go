@@ -1,0 +1,40 @@
+//go:build darwin || freebsd
+
+package fifo
+
+import (
+	"net"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// No SOCK_SEQPACKET for AF_UNIX here.
+const packetNetwork = ""
+
+// peerCred reads the peer's credentials with LOCAL_PEERCRED (getpeereid's
+// source), and on Darwin its pid with LOCAL_PEERPID.
+func peerCred(c *net.UnixConn) (p Peer, gid int, err error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return p, -1, err
+	}
+	var cred *unix.Xucred
+	pid := 0
+	cerr := rc.Control(func(fd uintptr) {
+		cred, err = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+		pid = peerPID(int(fd))
+	})
+	if cerr != nil {
+		return p, -1, cerr
+	}
+	if err != nil {
+		return p, -1, err
+	}
+	gid = -1
+	if cred.Ngroups > 0 {
+		gid = int(cred.Groups[0])
+	}
+	uid := int(cred.Uid)
+	return Peer{PID: pid, UserID: strconv.Itoa(uid), User: userName(uid)}, gid, nil
+}
