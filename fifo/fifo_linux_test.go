@@ -265,3 +265,61 @@ func TestClientDyingMidMessage(t *testing.T) {
 		t.Fatalf("%q, %v", got, err)
 	}
 }
+
+// A reader without write permission cannot release a blocking open(2), so
+// it waits in the poller alone: it must still meet its writer and give up
+// on time.
+func TestReaderWithoutWritePermission(t *testing.T) {
+	read := asUser(t, otherUID, "read")
+	name := filepath.Join(sharedDir(t, 0o755), "f")
+	if err := Make(name, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	timeout := asUser(t, otherUID, "read-timeout", name)
+	if out, err := timeout.CombinedOutput(); err != nil {
+		t.Fatalf("read-timeout: %v: %s", err, out)
+	}
+	read.Args = append(read.Args, name)
+	var out bytes.Buffer
+	read.Stdout, read.Stderr = &out, &out
+	if err := read.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	w, err := OpenWriter(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("to a reader that may not write"))
+	w.Close()
+	if err := read.Wait(); err != nil || out.String() != "to a reader that may not write" {
+		t.Fatalf("reader: %v: %q", err, out.String())
+	}
+}
+
+// A writer without read permission retries its open instead of blocking.
+func TestWriterWithoutReadPermission(t *testing.T) {
+	write := asUser(t, otherUID, "write")
+	name := filepath.Join(sharedDir(t, 0o755), "f")
+	if err := Make(name, 0o622); err != nil {
+		t.Fatal(err)
+	}
+	write.Args = append(write.Args, name, "from a writer that may not read")
+	var out bytes.Buffer
+	write.Stdout, write.Stderr = &out, &out
+	if err := write.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r, err := OpenReader(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, _ := io.ReadAll(r)
+	if err := write.Wait(); err != nil || string(got) != "from a writer that may not read" {
+		t.Fatalf("writer: %v: %s; read %q", err, out.String(), got)
+	}
+}

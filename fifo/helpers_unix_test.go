@@ -5,6 +5,7 @@ package fifo
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +28,20 @@ var testHelpers = map[string]func(args []string) int{
 		}
 		defer f.Close()
 		if _, err := io.Copy(os.Stdout, f); err != nil {
+			return fail(err)
+		}
+		return 0
+	},
+	// read-timeout NAME: OpenReader with a short deadline must give up.
+	"read-timeout": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		f, err := OpenReader(ctx, args[0])
+		if err == nil {
+			f.Close()
+			return fail(fmt.Errorf("opened with no writer"))
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return fail(err)
 		}
 		return 0
