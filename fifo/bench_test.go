@@ -61,7 +61,7 @@ func fifoPairB(b *testing.B) (r, w *os.File) {
 	if runtime.GOOS != "windows" {
 		name = b.TempDir() + "/" + name
 	}
-	if err := Make(name, 0); err != nil {
+	if err := Make(name, DefaultMode); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { Remove(name) })

@@ -48,8 +48,8 @@ import (
 	"time"
 )
 
-// DefaultMode is the mode of a FIFO created by [Make] with perm 0: private to
-// its owner, unlike mkfifo(1)'s 0666 less the umask.
+// DefaultMode is the mode to give [Make] for the usual FIFO: private to its
+// owner, unlike mkfifo(1)'s 0666 less the umask.
 const DefaultMode fs.FileMode = 0o600
 
 // Path returns the OS path of the FIFO or pipe called name: name itself on
@@ -65,7 +65,8 @@ func Path(name string) string { return fifoPath(name) }
 func EndpointPath(name string) string { return endpointPath(name) }
 
 // Make creates the FIFO called name with mode perm, applied exactly (not cut
-// by the umask); perm 0 means [DefaultMode]. Bits outside 0777 are refused.
+// by the umask): pass [DefaultMode] unless others need access. Bits outside
+// 0777 are refused.
 // An existing name is an error wrapping [fs.ErrExist].
 //
 // On Windows a named pipe exists only while a server handle is open, so Make
@@ -76,9 +77,6 @@ func EndpointPath(name string) string { return endpointPath(name) }
 // perm is checked but otherwise ignored there: the pipe's DACL grants the
 // current user and SYSTEM.
 func Make(name string, perm fs.FileMode) error {
-	if perm == 0 {
-		perm = DefaultMode
-	}
 	if perm&^fs.ModePerm != 0 {
 		return &os.PathError{Op: "mkfifo", Path: name, Err: fmt.Errorf("mode %#o has bits outside 0777: %w", uint32(perm), fs.ErrInvalid)}
 	}

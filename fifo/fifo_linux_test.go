@@ -81,7 +81,7 @@ func sharedDir(t *testing.T, mode os.FileMode) string {
 func TestOtherUserDeniedOnFIFO(t *testing.T) {
 	cmd := asUser(t, otherUID, "read")
 	name := filepath.Join(sharedDir(t, 0o755), "f")
-	if err := Make(name, 0); err != nil {
+	if err := Make(name, DefaultMode); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Args = append(cmd.Args, name)

@@ -81,7 +81,7 @@ func checkNoLeak(t *testing.T) {
 func newFIFO(t *testing.T) string {
 	t.Helper()
 	name := fifoName(t)
-	if err := Make(name, 0); err != nil {
+	if err := Make(name, DefaultMode); err != nil {
 		t.Fatalf("Make: %v", err)
 	}
 	t.Cleanup(func() { Remove(name) })
@@ -307,7 +307,7 @@ func TestFIFOCloseWhileReading(t *testing.T) {
 
 func TestMakeExisting(t *testing.T) {
 	name := newFIFO(t)
-	err := Make(name, 0)
+	err := Make(name, DefaultMode)
 	if !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("second Make: %v, want fs.ErrExist", err)
 	}

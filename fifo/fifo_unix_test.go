@@ -36,7 +36,8 @@ func TestMakeModes(t *testing.T) {
 		perm  fs.FileMode
 		want  fs.FileMode
 	}{
-		{0o022, 0, 0o600},
+		{0o022, DefaultMode, 0o600},
+		{0o022, 0, 0},
 		{0o077, 0o666, 0o666}, // exact: the umask does not cut it
 		{0o022, 0o640, 0o640},
 		{0o777, 0o600, 0o600},
@@ -169,7 +170,7 @@ func TestWriterGetsEPIPEWhenReaderGone(t *testing.T) {
 
 func TestRemove(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "f")
-	if err := Make(name, 0); err != nil {
+	if err := Make(name, DefaultMode); err != nil {
 		t.Fatal(err)
 	}
 	if err := Remove(name); err != nil {

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// A command is one applet of the multi-call binary: `gopipe NAME ARGS…`, or
+// a link to the binary called NAME (or one of its aliases).
+type command struct {
+	name    string
+	aliases []string
+	usage   string
+	run     func(e *env, args []string) int
+}
+
+// commands is every applet, in the order `gopipe --list` shows them.
+var commands = []command{
+	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo},
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		c := &commands[i]
+		if c.name == name {
+			return c
+		}
+		for _, a := range c.aliases {
+			if a == name {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// env is what a command sees of the world, so that each command is a
+// function of (args, stdin, stdout, stderr) that tests run in process.
+type env struct {
+	ctx     context.Context
+	prog    string // the applet's name, which starts its messages (as GNU's do)
+	invoked string // how it was called, for "Try '… --help'"
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	// notify and stopNotify are signal.Notify and signal.Stop, replaceable
+	// in tests.
+	notify     func(c chan<- os.Signal, sig ...os.Signal)
+	stopNotify func(c chan<- os.Signal)
+}
+
+// errorf prints one line "PROG: message" on stderr.
+func (e *env) errorf(format string, a ...any) {
+	fmt.Fprintf(e.stderr, "%s: %s\n", e.prog, fmt.Sprintf(format, a...))
+}
+
+// usage reports a command-line error as GNU tools do, with exit status 1
+// (GNU's, which rules for the GNU-modelled commands).
+func (e *env) usage(err error) int {
+	fmt.Fprintf(e.stderr, "%s: %s\nTry '%s --help' for more information.\n", e.prog, err, e.invoked)
+	return 1
+}
+
+// appletName is the command a program name asks for: its base name, less
+// a leading "-" (as login shells are called) and ".exe"; on Windows in
+// lower case, as names there are case-insensitive.
+func appletName(arg0 string) string {
+	name := filepath.Base(strings.ReplaceAll(arg0, `\`, "/"))
+	name = strings.TrimPrefix(name, "-")
+	if runtime.GOOS == "windows" {
+		name = strings.ToLower(name)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(name, ".exe"), ".EXE")
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// run is the whole program but for the OS's wiring (main): it returns the
+// exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{
+		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
+		notify: signal.Notify, stopNotify: signal.Stop,
+	}
+	name := "gopipe"
+	if len(args) > 0 {
+		name = appletName(args[0])
+		args = args[1:]
+	}
+	if !strings.HasPrefix(name, "gopipe") {
+		c := lookup(name)
+		if c == nil {
+			fmt.Fprintf(stderr, "%s: applet not found\n", name)
+			return 127
+		}
+		e.prog, e.invoked = name, name
+		return c.run(e, args)
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "--list":
+			return list(e, args[1:])
+		case "--install":
+			return install(e, args[1:])
+		}
+	}
+	return runApp(e, args)
+}
+
+// runApp runs gopipe itself with urfave/cli: help, --version and dispatch
+// to the applets, which parse their own arguments GNU-style.
+func runApp(e *env, args []string) int {
+	status := 0
+	app := &cli.App{
+		Name:      "gopipe",
+		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
+		UsageText: "gopipe COMMAND [ARG...]\ngopipe --list\ngopipe --install [-s] DIR",
+		Version:   version(),
+		Reader:    e.stdin,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// urfave's default handler calls os.Exit mid-run: we map errors to
+		// exit statuses ourselves.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("gopipe: %v\nTry 'gopipe --help' for more information.", err), 2)
+		},
+		CommandNotFound: func(_ *cli.Context, name string) {
+			fmt.Fprintf(e.stderr, "gopipe: %s: applet not found\n", name)
+			status = 127
+		},
+	}
+	for i := range commands {
+		c := &commands[i]
+		app.Commands = append(app.Commands, &cli.Command{
+			Name:            c.name,
+			Aliases:         c.aliases,
+			Usage:           c.usage,
+			SkipFlagParsing: true,
+			HideHelp:        true,
+			Action: func(ctx *cli.Context) error {
+				sub := *e
+				sub.prog, sub.invoked = c.name, "gopipe "+c.name
+				status = c.run(&sub, ctx.Args().Slice())
+				return nil
+			},
+		})
+	}
+	err := app.RunContext(e.ctx, append([]string{"gopipe"}, args...))
+	var ec cli.ExitCoder
+	switch {
+	case err == nil:
+		return status
+	case errors.As(err, &ec):
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(e.stderr, msg)
+		}
+		return ec.ExitCode()
+	default:
+		fmt.Fprintf(e.stderr, "gopipe: %v\n", err)
+		return 2
+	}
+}
+
+// list prints the applet names, one a line, like busybox --list.
+func list(e *env, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(e.stderr, "gopipe: --list takes no arguments\n")
+		return 2
+	}
+	var names []string
+	for _, c := range commands {
+		names = append(names, c.name)
+		names = append(names, c.aliases...)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(e.stdout, n)
+	}
+	return 0
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"unicode"
+	"unicode/utf8"
+)
+
+// strerror is the C library's message for err, as GNU tools print it
+// ("No such file or directory"): Go's errno strings are the same text with
+// a lower-case first letter. Other errors keep their message, less the
+// operation and path that our own message already gives.
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return capitalize(errno.Error())
+	}
+	for {
+		switch e := err.(type) {
+		case *os.PathError:
+			err = e.Err
+			continue
+		case *os.SyscallError:
+			err = e.Err
+			continue
+		case *net.OpError:
+			err = e.Err
+			continue
+		}
+		return capitalize(err.Error())
+	}
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// quote quotes a file name for a message as GNU's quoteaf does (the
+// shell-escape-always style): 'name', "it's" when the name holds a single
+// quote, and $'\n' pieces for control characters, so that what is printed
+// can be pasted back into a shell.
+func quote(s string) string {
+	plain := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	if plain {
+		switch {
+		case !strings.Contains(s, "'"):
+			return "'" + s + "'"
+		case !strings.ContainsAny(s, "\"$`\\!"):
+			return `"` + s + `"`
+		}
+	}
+	// Like GNU, open a quote first even if it closes at once ('').
+	var b strings.Builder
+	b.WriteByte('\'')
+	inQuote := true
+	open := func(q bool) {
+		if q != inQuote {
+			b.WriteByte('\'')
+			inQuote = q
+		}
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\'':
+			open(false)
+			b.WriteString(`\'`)
+		case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f:
+			open(false)
+			b.WriteString("$'" + cEscape(s[i]) + "'")
+		default:
+			open(true)
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	open(false)
+	return b.String()
+}
+
+func cEscape(c byte) string {
+	switch c {
+	case '\a':
+		return `\a`
+	case '\b':
+		return `\b`
+	case '\f':
+		return `\f`
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	case '\v':
+		return `\v`
+	}
+	return fmt.Sprintf(`\%03o`, c)
+}

@@ -1,0 +1,74 @@
+// Package tests drives the built gopipe binary as a user would, with
+// testscript: each testdata/*.txtar is a script of shell-like commands and
+// the files they use.
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var exe = map[bool]string{true: ".exe", false: ""}[runtime.GOOS == "windows"]
+
+// binDir holds the gopipe binary under test: $GOPIPE_BIN_DIR if set (a
+// binary built elsewhere, e.g. for Windows), else one built once here.
+var binDir = sync.OnceValues(func() (string, error) {
+	if d := os.Getenv("GOPIPE_BIN_DIR"); d != "" {
+		return d, nil
+	}
+	dir, err := os.MkdirTemp("", "gopipe-e2e-bin")
+	if err != nil {
+		return "", err
+	}
+	// Other uids run it in the permission tests.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "gopipe"+exe), "../cmd/gopipe")
+	cmd.Stderr = os.Stderr
+	return dir, cmd.Run()
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv("GOPIPE_BIN_DIR") == "" {
+		if dir, err := binDir(); err == nil && dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	os.Exit(code)
+}
+
+func TestScripts(t *testing.T) {
+	dir, err := binDir()
+	if err != nil {
+		t.Fatalf("building gopipe: %v", err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", dir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("GOPIPE", filepath.Join(dir, "gopipe"+exe))
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			case "gnu":
+				// GNU coreutils to compare with.
+				out, err := exec.Command("mkfifo", "--version").Output()
+				return err == nil && strings.Contains(string(out), "GNU coreutils"), nil
+			}
+			return false, nil
+		},
+	})
+}
