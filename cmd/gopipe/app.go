@@ -28,6 +28,8 @@ type command struct {
 // commands is every applet, in the order `gopipe --list` shows them.
 var commands = []command{
 	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo},
+	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat},
+	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee},
 }
 
 func lookup(name string) *command {
@@ -54,10 +56,16 @@ type env struct {
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
-	// notify and stopNotify are signal.Notify and signal.Stop, replaceable
-	// in tests.
+	// notify, stopNotify and ignore are signal.Notify, signal.Stop and
+	// signal.Ignore, replaceable in tests.
 	notify     func(c chan<- os.Signal, sig ...os.Signal)
 	stopNotify func(c chan<- os.Signal)
+	ignore     func(sig ...os.Signal)
+	// dieBy, when a command sets it, asks main to end the process by this
+	// signal rather than exit with the returned status (which should then
+	// be 128+signal, what a shell reports): GNU tee dies by SIGPIPE when an
+	// output's reader goes, but Go only dies of SIGPIPE on fds 1 and 2.
+	dieBy os.Signal
 }
 
 // errorf prints one line "PROG: message" on stderr.
@@ -94,10 +102,25 @@ func version() string {
 // run is the whole program but for the OS's wiring (main): it returns the
 // exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{
+	status, _ := runEnv(newEnv(ctx, stdin, stdout, stderr), args)
+	return status
+}
+
+func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {
+	return &env{
 		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
-		notify: signal.Notify, stopNotify: signal.Stop,
+		notify: signal.Notify, stopNotify: signal.Stop, ignore: signal.Ignore,
 	}
+}
+
+// runEnv runs the program in e and returns its exit status and the signal,
+// if any, it should die by instead (see env.dieBy).
+func runEnv(e *env, args []string) (int, os.Signal) {
+	status := dispatch(e, args)
+	return status, e.dieBy
+}
+
+func dispatch(e *env, args []string) int {
 	name := "gopipe"
 	if len(args) > 0 {
 		name = appletName(args[0])
@@ -106,7 +129,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !strings.HasPrefix(name, "gopipe") {
 		c := lookup(name)
 		if c == nil {
-			fmt.Fprintf(stderr, "%s: applet not found\n", name)
+			fmt.Fprintf(e.stderr, "%s: applet not found\n", name)
 			return 127
 		}
 		e.prog, e.invoked = name, name
@@ -159,6 +182,7 @@ func runApp(e *env, args []string) int {
 				sub := *e
 				sub.prog, sub.invoked = c.name, "gopipe "+c.name
 				status = c.run(&sub, ctx.Args().Slice())
+				e.dieBy = sub.dieBy
 				return nil
 			},
 		})

@@ -21,5 +21,9 @@ func main() {
 		}
 		os.Exit(0)
 	}
-	os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr))
+	status, sig := runEnv(newEnv(context.Background(), os.Stdin, os.Stdout, os.Stderr), os.Args)
+	if sig != nil {
+		dieBy(sig)
+	}
+	os.Exit(status)
 }
