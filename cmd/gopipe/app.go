@@ -23,6 +23,9 @@ type command struct {
 	aliases []string
 	usage   string
 	run     func(e *env, args []string) int
+	// own marks gopipe's own commands, as opposed to those modelled on GNU
+	// tools: their messages start "gopipe: " and usage errors exit 2.
+	own bool
 }
 
 // commands is every applet, in the order `gopipe --list` shows them.
@@ -51,8 +54,11 @@ func lookup(name string) *command {
 // function of (args, stdin, stdout, stderr) that tests run in process.
 type env struct {
 	ctx     context.Context
-	prog    string // the applet's name, which starts its messages (as GNU's do)
+	prog    string // what starts its messages: the applet's name for GNU-modelled ones
 	invoked string // how it was called, for "Try '… --help'"
+	// usageStatus is the exit status of a usage error: GNU's 1, or 2 for
+	// gopipe's own commands.
+	usageStatus int
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
@@ -77,7 +83,15 @@ func (e *env) errorf(format string, a ...any) {
 // (GNU's, which rules for the GNU-modelled commands).
 func (e *env) usage(err error) int {
 	fmt.Fprintf(e.stderr, "%s: %s\nTry '%s --help' for more information.\n", e.prog, err, e.invoked)
-	return 1
+	return e.usageStatus
+}
+
+// enter sets e up to run c, called as invoked.
+func (e *env) enter(c *command, invoked string) {
+	e.prog, e.invoked, e.usageStatus = c.name, invoked, 1
+	if c.own {
+		e.prog, e.usageStatus = "gopipe", 2
+	}
 }
 
 // appletName is the command a program name asks for: its base name, less
@@ -108,7 +122,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {
 	return &env{
-		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr,
+		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, usageStatus: 2,
 		notify: signal.Notify, stopNotify: signal.Stop, ignore: signal.Ignore,
 	}
 }
@@ -132,7 +146,8 @@ func dispatch(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "%s: applet not found\n", name)
 			return 127
 		}
-		e.prog, e.invoked = name, name
+		e.enter(c, name)
+		e.prog = strings.Replace(e.prog, c.name, name, 1) // an alias speaks as itself
 		return c.run(e, args)
 	}
 	if len(args) > 0 {
@@ -180,7 +195,7 @@ func runApp(e *env, args []string) int {
 			HideHelp:        true,
 			Action: func(ctx *cli.Context) error {
 				sub := *e
-				sub.prog, sub.invoked = c.name, "gopipe "+c.name
+				sub.enter(c, "gopipe "+c.name)
 				status = c.run(&sub, ctx.Args().Slice())
 				e.dieBy = sub.dieBy
 				return nil
