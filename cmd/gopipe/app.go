@@ -33,6 +33,11 @@ var commands = []command{
 	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo},
 	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat},
 	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee},
+	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, own: true},
+	{name: "dial", usage: "connect stdin and stdout to a named pipe or socket", run: runDial, own: true},
+	{name: "ls", usage: "list FIFOs and sockets (Unix) or named pipes (Windows)", run: runLs, own: true},
+	{name: "info", usage: "describe a FIFO, socket or named pipe", run: runInfo, own: true},
+	{name: "tap", usage: "relay clients to another pipe, printing the traffic", run: runTap, own: true},
 }
 
 func lookup(name string) *command {
@@ -59,9 +64,9 @@ type env struct {
 	// usageStatus is the exit status of a usage error: GNU's 1, or 2 for
 	// gopipe's own commands.
 	usageStatus int
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
 	// notify, stopNotify and ignore are signal.Notify, signal.Stop and
 	// signal.Ignore, replaceable in tests.
 	notify     func(c chan<- os.Signal, sig ...os.Signal)

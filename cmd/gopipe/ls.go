@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/gopipe/gopipe/fifo"
+)
+
+const lsHelp = `Usage: gopipe ls [--json] [DIR]
+List the FIFOs and sockets in DIR (default: the current directory) on Unix,
+the pipes in \\.\pipe\ on Windows (DIR is ignored), with kind, mode or
+instance counts, and owner.
+`
+
+const infoHelp = `Usage: gopipe info [--json] NAME
+Describe the FIFO, socket or named pipe NAME: kind, owner, mode or security
+descriptor (SDDL), server pid and instance counts where the OS tells them.
+`
+
+var jsonOpts = []optSpec{{long: "json"}, {long: "help"}}
+
+func runLs(e *env, args []string) int {
+	opts, operands, err := getopt(args, jsonOpts)
+	if err != nil {
+		return e.usage(err)
+	}
+	asJSON := false
+	for _, o := range opts {
+		switch o.key() {
+		case "help":
+			fmt.Fprint(e.stdout, lsHelp)
+			return 0
+		case "json":
+			asJSON = true
+		}
+	}
+	if len(operands) > 1 {
+		return e.usage(errors.New("ls takes at most one DIR"))
+	}
+	dir := ""
+	if len(operands) == 1 && runtime.GOOS != "windows" {
+		dir = operands[0]
+	}
+	infos, err := fifo.List(dir)
+	if err != nil {
+		e.errorf("ls %s", strerrorPath(err))
+		return 1
+	}
+	if asJSON {
+		return printJSON(e, infos)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
+	for _, in := range infos {
+		if runtime.GOOS == "windows" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), in.Name)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Kind, modeString(in), in.Owner, in.Name)
+		}
+	}
+	tw.Flush()
+	return 0
+}
+
+func runInfo(e *env, args []string) int {
+	opts, operands, err := getopt(args, jsonOpts)
+	if err != nil {
+		return e.usage(err)
+	}
+	asJSON := false
+	for _, o := range opts {
+		switch o.key() {
+		case "help":
+			fmt.Fprint(e.stdout, infoHelp)
+			return 0
+		case "json":
+			asJSON = true
+		}
+	}
+	if len(operands) != 1 {
+		return e.usage(errors.New("info takes one NAME"))
+	}
+	in, err := fifo.Inspect(operands[0])
+	if err != nil {
+		e.errorf("info %s", strerrorPath(err))
+		return 1
+	}
+	if asJSON {
+		return printJSON(e, in)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 8, 1, ' ', 0)
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	line("name", in.Name)
+	line("path", in.Path)
+	line("kind", in.Kind.String())
+	owner := in.Owner
+	if in.OwnerID != "" && in.OwnerID != in.Owner {
+		owner += " (" + in.OwnerID + ")"
+	}
+	line("owner", owner)
+	if in.Mode != 0 || runtime.GOOS != "windows" {
+		line("mode", fmt.Sprintf("%04o (%s)", uint32(in.Mode), in.Mode.Perm()))
+	}
+	line("sddl", in.SDDL)
+	if in.ServerPID != 0 {
+		line("server pid", strconv.Itoa(in.ServerPID))
+	}
+	if in.Instances >= 0 || in.MaxInstances >= 0 {
+		line("instances", instances(in))
+	}
+	tw.Flush()
+	return 0
+}
+
+func modeString(in fifo.Info) string {
+	return fmt.Sprintf("%04o", uint32(in.Mode))
+}
+
+// instances renders CURRENT/MAX, with ? for what is unknown.
+func instances(in fifo.Info) string {
+	n := func(v int) string {
+		if v < 0 {
+			return "?"
+		}
+		return strconv.Itoa(v)
+	}
+	return n(in.Instances) + "/" + n(in.MaxInstances)
+}
+
+func printJSON(e *env, v any) int {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		e.errorf("write error: %s", strerror(err))
+		return 1
+	}
+	return 0
+}

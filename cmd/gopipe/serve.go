@@ -1,0 +1,342 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gopipe/gopipe/fifo"
+)
+
+const serveHelp = `Usage: gopipe serve [OPTION]... NAME
+Serve clients on the named pipe (Windows) or Unix socket NAME: echo what each
+client sends, or with --exec give each client its own command with stdin and
+stdout bound to the connection. Only your own user may connect unless
+--allow-user (or --allow-sid, --sddl on Windows) says otherwise.
+
+  --exec CMD          run CMD (words split as a shell would) for each client
+  --max-clients N     serve at most N clients at once; others wait
+  --message           message mode (Windows message pipe, Linux SOCK_SEQPACKET)
+  --allow-user U      also let user or group U connect (repeatable)
+  --allow-sid SID     also let SID connect (Windows; repeatable)
+  --sddl S            the pipe's whole security descriptor (Windows, experts)
+  --grace DURATION    on ctrl-C, how long clients may finish (default 5s)
+      --help          display this help and exit
+
+One line per client goes to stderr: time, peer pid and user, bytes each way,
+how it ended. A bare NAME on Unix lives in $XDG_RUNTIME_DIR/gopipe (or
+$TMPDIR/gopipe-UID), so 'gopipe dial NAME' finds it from any directory.
+`
+
+var serveOpts = []optSpec{
+	{long: "exec", arg: requiredArg},
+	{long: "max-clients", arg: requiredArg},
+	{long: "message"},
+	{long: "allow-user", arg: requiredArg},
+	{long: "allow-sid", arg: requiredArg},
+	{long: "sddl", arg: requiredArg},
+	{long: "grace", arg: requiredArg},
+	{long: "help"},
+}
+
+type server struct {
+	e       *env
+	name    string
+	command []string // --exec, split; nil: echo
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	next    atomic.Int64
+	wg      sync.WaitGroup
+	stopped atomic.Bool
+}
+
+func runServe(e *env, args []string) int {
+	opts, operands, err := getopt(args, serveOpts)
+	if err != nil {
+		return e.usage(err)
+	}
+	cfg := &fifo.Config{}
+	grace := 5 * time.Second
+	var command []string
+	for _, o := range opts {
+		switch o.key() {
+		case "help":
+			fmt.Fprint(e.stdout, serveHelp)
+			return 0
+		case "exec":
+			if command, err = splitWords(o.value); err != nil || len(command) == 0 {
+				return e.usage(fmt.Errorf("--exec %s: not a command", quote(o.value)))
+			}
+		case "max-clients":
+			n, err := strconv.Atoi(o.value)
+			if err != nil || n < 1 {
+				return e.usage(fmt.Errorf("invalid --max-clients %s", quote(o.value)))
+			}
+			cfg.MaxInstances = n
+		case "message":
+			cfg.MessageMode = true
+		case "allow-user", "allow-sid":
+			cfg.AllowUsers = append(cfg.AllowUsers, o.value)
+		case "sddl":
+			cfg.SDDL = o.value
+		case "grace":
+			if grace, err = time.ParseDuration(o.value); err != nil || grace < 0 {
+				return e.usage(fmt.Errorf("invalid --grace %s", quote(o.value)))
+			}
+		}
+	}
+	if len(operands) != 1 {
+		return e.usage(errors.New("serve takes one NAME"))
+	}
+	s := &server{e: e, name: operands[0], command: command, conns: map[net.Conn]bool{}}
+	cfg.Refused = func(p fifo.Peer, err error) {
+		s.logf("refused %s: %v", p, err)
+	}
+	l, err := fifo.Listen(s.name, cfg)
+	if err != nil {
+		e.errorf("serve %s", strerrorPath(err))
+		return 1
+	}
+	s.logf("listening on %s", l.Addr())
+
+	// Stop on ctrl-C or SIGTERM: accept no more, let clients finish for
+	// the grace period, then cut them off.
+	sigs := make(chan os.Signal, 1)
+	e.notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer e.stopNotify(sigs)
+	acceptDone := make(chan error, 1)
+	go func() { acceptDone <- s.acceptLoop(l) }()
+	status := 0
+	select {
+	case sig := <-sigs:
+		s.logf("%v: stopping", sig)
+	case <-e.ctx.Done():
+	case err := <-acceptDone:
+		e.errorf("serve %s: %s", s.name, strerror(err))
+		status = 1
+	}
+	s.stopped.Store(true)
+	l.Close()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		s.mu.Lock()
+		if len(s.conns) > 0 {
+			s.logf("grace period over: closing %d clients", len(s.conns))
+		}
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	return status
+}
+
+// logf writes one timestamped log line to stderr.
+func (s *server) logf(format string, a ...any) {
+	fmt.Fprintf(s.e.stderr, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, a...))
+}
+
+func (s *server) acceptLoop(l net.Listener) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || s.stopped.Load() {
+				return nil
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.conns[c] = true
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serve(c, s.next.Add(1))
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// serve runs one client and logs how it went.
+func (s *server) serve(c net.Conn, id int64) {
+	defer c.Close()
+	peer, err := fifo.PeerOf(c)
+	who := peer.String()
+	if err != nil {
+		who = "peer unknown"
+	}
+	start := time.Now()
+	cc := &countingConn{Conn: c}
+	var how string
+	if s.command == nil {
+		how = echoConn(cc)
+	} else {
+		how = s.execFor(cc)
+	}
+	if s.stopped.Load() && how != "eof" && !strings.HasPrefix(how, "exit") {
+		how = "cut off at shutdown (" + how + ")"
+	}
+	s.logf("client %d (%s): %d bytes in, %d out, %.3fs, ended: %s",
+		id, who, cc.in.Load(), cc.out.Load(), time.Since(start).Seconds(), how)
+}
+
+// echoConn sends back what it reads until the client half-closes, then
+// half-closes in turn: reads keep message boundaries in message mode.
+func echoConn(c *countingConn) string {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return "write: " + strerror(werr)
+			}
+		}
+		if err == io.EOF {
+			closeWrite(c.Conn)
+			return "eof"
+		}
+		if err != nil {
+			return "read: " + strerror(err)
+		}
+	}
+}
+
+// execFor runs the --exec command for a client, its stdin fed from the
+// connection and its stdout written to it.
+func (s *server) execFor(c *countingConn) string {
+	cmd := exec.Command(s.command[0], s.command[1:]...)
+	cmd.Stdout = c
+	cmd.Stderr = s.e.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "exec: " + strerror(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return "exec " + s.command[0] + ": " + strerror(err)
+	}
+	// Our own copy of the client's input, so that Wait need not wait for
+	// a client that sends nothing more: it ends when the conn closes.
+	go func() {
+		io.Copy(stdin, c)
+		stdin.Close()
+	}()
+	err = cmd.Wait()
+	closeWrite(c.Conn)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return "exit 0"
+	case errors.As(err, &ee):
+		return "exit " + exitString(ee)
+	}
+	return strerror(err)
+}
+
+// exitString says how a command ended: its status, or the signal.
+func exitString(ee *exec.ExitError) string {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return "killed by " + ws.Signal().String()
+	}
+	return strconv.Itoa(ee.ExitCode())
+}
+
+// closeWrite half-closes c where it can.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Close()
+}
+
+// countingConn counts the bytes each way.
+type countingConn struct {
+	net.Conn
+	in, out atomic.Int64
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.in.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.out.Add(int64(n))
+	return n, err
+}
+
+// strerrorPath renders a path error as "PATH: reason".
+func strerrorPath(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + strerror(pe.Err)
+	}
+	return strerror(err)
+}
+
+// splitWords splits a command line into words as a POSIX shell would
+// (quotes and backslashes; no expansions), so --exec works the same from
+// cmd.exe and PowerShell as from sh.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var w strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, errors.New("unterminated quote")
+			}
+			w.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			inWord = true
+		case c == '"':
+			i++
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
+					i++
+				}
+				w.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, errors.New("unterminated quote")
+			}
+			inWord = true
+		case c == '\\' && i+1 < len(s):
+			i++
+			w.WriteByte(s[i])
+			inWord = true
+		default:
+			w.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words, nil
+}

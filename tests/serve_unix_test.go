@@ -1,0 +1,222 @@
+//go:build unix
+
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These drive gopipe serve and dial through scenarios a script cannot
+// sequence: other users (via setpriv, as root), a server killed mid-stream.
+
+func gopipe(t *testing.T) string {
+	t.Helper()
+	dir, err := binDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "gopipe")
+}
+
+// sharedDir is a sticky world-writable directory, as /tmp is, that other
+// users can reach.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gopipe-e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o1777)
+	return dir
+}
+
+// startServe starts gopipe serve and waits for its "listening" line.
+func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, log *serverLog) {
+	t.Helper()
+	cmd = exec.Command(gopipe(t), append([]string{"serve"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	log = &serverLog{lines: make(chan string, 100)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			log.lines <- sc.Text()
+		}
+		close(log.lines)
+	}()
+	log.waitFor(t, "listening on")
+	return cmd, log
+}
+
+// serverLog is what a server writes to stderr, a line at a time.
+type serverLog struct {
+	lines chan string
+	seen  []string
+}
+
+// waitFor reads the log until a line contains s (the server writes it
+// when a client ends, asynchronously to the client) or the log ends.
+func (l *serverLog) waitFor(t *testing.T, s string) string {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case line, ok := <-l.lines:
+			if !ok {
+				t.Fatalf("log ended without %q:\n%s", s, strings.Join(l.seen, "\n"))
+			}
+			l.seen = append(l.seen, line)
+			if strings.Contains(line, s) {
+				return line
+			}
+		case <-timeout:
+			t.Fatalf("log lacks %q after 10s:\n%s", s, strings.Join(l.seen, "\n"))
+		}
+	}
+}
+
+// dialAs runs gopipe dial as uid (-1: ourselves) with stdin.
+func dialAs(t *testing.T, uid int, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	argv := append([]string{gopipe(t), "dial"}, args...)
+	if uid >= 0 {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to act as another user")
+		}
+		id := strconv.Itoa(uid)
+		argv = append([]string{"setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups", "--"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+const nobody = 65534
+
+func TestServeRefusesOtherUser(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	// --allow-user for a third uid makes the socket reachable (0666), so
+	// that only serve's uid check stands in nobody's way.
+	_, log := startServe(t, "--allow-user", "12345", sock)
+	out, _, _ := dialAs(t, nobody, "secret\n", sock)
+	if out != "" {
+		t.Fatalf("a refused client got %q", out)
+	}
+	if line := log.waitFor(t, "refused pid"); !strings.Contains(line, "user nobody") {
+		t.Errorf("the refusal does not name the user: %s", line)
+	}
+}
+
+func TestServeAllowUser(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	_, log := startServe(t, "--allow-user", "nobody", sock)
+	out, errs, err := dialAs(t, nobody, "let me in\n", sock)
+	if err != nil || out != "let me in\n" {
+		t.Fatalf("allowed client: %v %q %s", err, out, errs)
+	}
+	log.waitFor(t, "user nobody): 10 bytes in, 10 out")
+}
+
+func TestDefaultSocketDeniesOtherUser(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	startServe(t, sock)
+	_, errs, err := dialAs(t, nobody, "x", sock)
+	if err == nil || !strings.Contains(errs, "Permission denied") {
+		t.Fatalf("nobody reached a 0600 socket: %v %s", err, errs)
+	}
+}
+
+func TestDialRefusesSymlink(t *testing.T) {
+	dir := sharedDir(t)
+	sock := filepath.Join(dir, "s")
+	startServe(t, sock)
+	link := filepath.Join(dir, "link")
+	os.Symlink(sock, link)
+	_, errs, err := dialAs(t, -1, "x", link)
+	if err == nil || !strings.Contains(errs, "Not a socket: it is a symbolic link") {
+		t.Fatalf("dial through a symlink: %v %s", err, errs)
+	}
+}
+
+func TestServeReplacesStaleSocket(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	cmd, _ := startServe(t, sock)
+	cmd.Process.Kill() // dies without removing its socket
+	cmd.Wait()
+	if _, err := os.Lstat(sock); err != nil {
+		t.Fatalf("no stale socket to test with: %v", err)
+	}
+	startServe(t, sock)
+	out, errs, err := dialAs(t, -1, "fresh\n", sock)
+	if err != nil || out != "fresh\n" {
+		t.Fatalf("%v %q %s", err, out, errs)
+	}
+}
+
+// A server killed mid-stream leaves its client with a clear error.
+func TestServerKilledMidStream(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	srv, _ := startServe(t, sock)
+	dial := exec.Command(gopipe(t), "dial", sock)
+	in, _ := dial.StdinPipe()
+	out, _ := dial.StdoutPipe()
+	var errb bytes.Buffer
+	dial.Stderr = &errb
+	if err := dial.Start(); err != nil {
+		t.Fatal(err)
+	}
+	in.Write([]byte("first\n"))
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "first\n" {
+		t.Fatalf("echo: %q %v", line, err)
+	}
+	srv.Process.Kill()
+	err = dial.Wait()
+	in.Close()
+	if err == nil {
+		t.Fatal("dial exited 0 after its server was killed")
+	}
+	if !strings.Contains(errb.String(), "the server closed the connection before the end of input") {
+		t.Fatalf("unclear error: %q", errb.String())
+	}
+}
+
+// ctrl-C stops accepting, lets the clients finish within the grace period,
+// and exits 0.
+func TestServeGracefulStop(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	srv, log := startServe(t, "--grace", "200ms", sock)
+	dial := exec.Command(gopipe(t), "dial", sock)
+	in, _ := dial.StdinPipe()
+	out, _ := dial.StdoutPipe()
+	dial.Start()
+	in.Write([]byte("hold\n"))
+	bufio.NewReader(out).ReadString('\n')
+	srv.Process.Signal(syscall.SIGINT)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("serve after ctrl-C: %v", err)
+	}
+	in.Close()
+	dial.Wait()
+	log.waitFor(t, "grace period over: closing 1 clients")
+	log.waitFor(t, "cut off at shutdown")
+}
