@@ -18,7 +18,7 @@ import (
 // These drive gopipe serve and dial through scenarios a script cannot
 // sequence: other users (via setpriv, as root), a server killed mid-stream.
 
-func gopipe(t *testing.T) string {
+func gopipe(t testing.TB) string {
 	t.Helper()
 	dir, err := binDir()
 	if err != nil {

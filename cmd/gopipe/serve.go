@@ -197,15 +197,22 @@ func (s *server) serve(c net.Conn, id int64) {
 
 // echoConn sends back what it reads until the client half-closes, then
 // half-closes in turn: reads keep message boundaries in message mode.
+// A buffer is taken from a pool only while data flows: an idle client holds
+// none.
 func echoConn(c *countingConn) string {
-	buf := make([]byte, 64<<10)
 	for {
-		n, err := c.Read(buf)
+		if err := waitReadable(c.Conn); err != nil {
+			return "read: " + strerror(err)
+		}
+		buf := echoBuffers.Get().(*[]byte)
+		n, err := c.Read(*buf)
 		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
+			if _, werr := c.Write((*buf)[:n]); werr != nil {
+				echoBuffers.Put(buf)
 				return "write: " + strerror(werr)
 			}
 		}
+		echoBuffers.Put(buf)
 		if err == io.EOF {
 			closeWrite(c.Conn)
 			return "eof"
@@ -215,6 +222,8 @@ func echoConn(c *countingConn) string {
 		}
 	}
 }
+
+var echoBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // execFor runs the --exec command for a client, its stdin fed from the
 // connection and its stdout written to it.
