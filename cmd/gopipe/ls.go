@@ -24,20 +24,29 @@ descriptor (SDDL), server pid and instance counts where the OS tells them.
 
 var jsonOpts = []optSpec{{long: "json"}, {long: "help"}}
 
-func runLs(e *env, args []string) int {
+// jsonArgs parses the arguments of ls and info: [--json] [--help]
+// OPERAND…; when done, the command returns status at once.
+func jsonArgs(e *env, args []string, help string) (asJSON bool, operands []string, status int, done bool) {
 	opts, operands, err := getopt(args, jsonOpts)
 	if err != nil {
-		return e.usage(err)
+		return false, nil, e.usage(err), true
 	}
-	asJSON := false
 	for _, o := range opts {
 		switch o.key() {
 		case "help":
-			fmt.Fprint(e.stdout, lsHelp)
-			return 0
+			fmt.Fprint(e.stdout, help)
+			return false, nil, 0, true
 		case "json":
 			asJSON = true
 		}
+	}
+	return asJSON, operands, 0, false
+}
+
+func runLs(e *env, args []string) int {
+	asJSON, operands, status, done := jsonArgs(e, args, lsHelp)
+	if done {
+		return status
 	}
 	if len(operands) > 1 {
 		return e.usage(errors.New("ls takes at most one DIR"))
@@ -67,19 +76,9 @@ func runLs(e *env, args []string) int {
 }
 
 func runInfo(e *env, args []string) int {
-	opts, operands, err := getopt(args, jsonOpts)
-	if err != nil {
-		return e.usage(err)
-	}
-	asJSON := false
-	for _, o := range opts {
-		switch o.key() {
-		case "help":
-			fmt.Fprint(e.stdout, infoHelp)
-			return 0
-		case "json":
-			asJSON = true
-		}
+	asJSON, operands, status, done := jsonArgs(e, args, infoHelp)
+	if done {
+		return status
 	}
 	if len(operands) != 1 {
 		return e.usage(errors.New("info takes one NAME"))

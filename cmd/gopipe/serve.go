@@ -48,7 +48,39 @@ var serveOpts = []optSpec{
 	{long: "help"},
 }
 
+// logger writes timestamped lines to stderr, one at a time.
+type logger struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *logger) logf(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, a...))
+}
+
+// stopSignals returns a channel closed on ctrl-C or SIGTERM, when e's
+// context ends, or by release, which must be called.
+func stopSignals(e *env) (stop <-chan struct{}, release func()) {
+	sigs := make(chan os.Signal, 1)
+	e.notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ch := make(chan struct{})
+	var once sync.Once
+	closeCh := func() { once.Do(func() { close(ch) }) }
+	go func() {
+		select {
+		case <-sigs:
+		case <-e.ctx.Done():
+		case <-ch:
+		}
+		closeCh()
+	}()
+	return ch, func() { e.stopNotify(sigs); closeCh() }
+}
+
 type server struct {
+	logger
 	e       *env
 	name    string
 	command []string // --exec, split; nil: echo
@@ -97,7 +129,7 @@ func runServe(e *env, args []string) int {
 	if len(operands) != 1 {
 		return e.usage(errors.New("serve takes one NAME"))
 	}
-	s := &server{e: e, name: operands[0], command: command, conns: map[net.Conn]bool{}}
+	s := &server{logger: logger{w: e.stderr}, e: e, name: operands[0], command: command, conns: map[net.Conn]bool{}}
 	cfg.Refused = func(p fifo.Peer, err error) {
 		s.logf("refused %s: %v", p, err)
 	}
@@ -110,16 +142,14 @@ func runServe(e *env, args []string) int {
 
 	// Stop on ctrl-C or SIGTERM: accept no more, let clients finish for
 	// the grace period, then cut them off.
-	sigs := make(chan os.Signal, 1)
-	e.notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer e.stopNotify(sigs)
+	stop, release := stopSignals(e)
+	defer release()
 	acceptDone := make(chan error, 1)
 	go func() { acceptDone <- s.acceptLoop(l) }()
 	status := 0
 	select {
-	case sig := <-sigs:
-		s.logf("%v: stopping", sig)
-	case <-e.ctx.Done():
+	case <-stop:
+		s.logf("stopping")
 	case err := <-acceptDone:
 		e.errorf("serve %s: %s", s.name, strerror(err))
 		status = 1
@@ -142,11 +172,6 @@ func runServe(e *env, args []string) int {
 		<-done
 	}
 	return status
-}
-
-// logf writes one timestamped log line to stderr.
-func (s *server) logf(format string, a ...any) {
-	fmt.Fprintf(s.e.stderr, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, a...))
 }
 
 func (s *server) acceptLoop(l net.Listener) error {

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -32,9 +30,10 @@ driver, for teaching and debugging.
 var tapOpts = []optSpec{{long: "hex"}, {long: "text"}, {long: "help"}}
 
 type tapper struct {
+	logger
 	e    *env
 	text bool
-	mu   sync.Mutex // one record at a time on stdout
+	out  sync.Mutex // one record at a time on stdout
 	next atomic.Int64
 	wg   sync.WaitGroup
 }
@@ -44,7 +43,7 @@ func runTap(e *env, args []string) int {
 	if err != nil {
 		return e.usage(err)
 	}
-	t := &tapper{e: e}
+	t := &tapper{logger: logger{w: e.stderr}, e: e}
 	for _, o := range opts {
 		switch o.key() {
 		case "help":
@@ -68,16 +67,9 @@ func runTap(e *env, args []string) int {
 		return 1
 	}
 	t.logf("tapping %s -> %s", l.Addr(), upstream)
-	sigs := make(chan os.Signal, 1)
-	e.notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer e.stopNotify(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-e.ctx.Done():
-		}
-		l.Close()
-	}()
+	stop, release := stopSignals(e)
+	defer release()
+	go func() { <-stop; l.Close() }()
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -91,12 +83,6 @@ func runTap(e *env, args []string) int {
 	}
 	t.wg.Wait()
 	return 0
-}
-
-func (t *tapper) logf(format string, a ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintf(t.e.stderr, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, a...))
 }
 
 func (t *tapper) session(c net.Conn, upstream string, id int64) {
@@ -156,8 +142,8 @@ func (t *tapper) record(id int64, dir string, off int64, b []byte) {
 	} else {
 		s.WriteString(hex.Dump(b))
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.out.Lock()
+	defer t.out.Unlock()
 	io.WriteString(t.e.stdout, s.String())
 }
 
