@@ -104,7 +104,8 @@ func OpenWriter(ctx context.Context, name string) (*os.File, error) {
 }
 
 // Remove removes the FIFO called name: unlinks it on Unix (refusing anything
-// that is not a FIFO); on Windows stops its holder.
+// that is not a FIFO), where ends already open go on working; on Windows
+// stops its holder, which ends the open ends too.
 func Remove(name string) error { return removeFIFO(name) }
 
 // RunHolder serves a Windows FIFO if this process was started by [Make] as
@@ -193,7 +194,8 @@ func PeerOf(c net.Conn) (Peer, error) { return peerOf(c) }
 // [fs.ErrExist]; on Unix a stale socket is replaced. cfg may be nil.
 //
 // Closing the listener stops accepting and releases the name; connections
-// already accepted stay open. Accept never returns a peer that cfg does not
+// already accepted stay open (on Windows they keep the name in use until
+// they close). Accept never returns a peer that cfg does not
 // allow; refused peers go to cfg.Refused.
 func Listen(name string, cfg *Config) (net.Listener, error) {
 	return listen(name, orDefault(cfg))

@@ -175,7 +175,9 @@ func BenchmarkServeEcho(b *testing.B) {
 	}{
 		{"gopipe", func(s string) []string { return []string{gopipe(b), "serve", s} }},
 		{"gopipe-exec-cat", func(s string) []string { return []string{gopipe(b), "serve", "--exec", "cat", s} }},
-		{"socat-exec-cat", func(s string) []string { return []string{"socat", "UNIX-LISTEN:" + s + ",fork,backlog=128", "EXEC:cat"} }},
+		{"socat-exec-cat", func(s string) []string {
+			return []string{"socat", "UNIX-LISTEN:" + s + ",fork,backlog=128", "EXEC:cat"}
+		}},
 	}
 	for _, srv := range servers {
 		if _, err := exec.LookPath(srv.argv("x")[0]); err != nil {

@@ -1,0 +1,670 @@
+package fifo
+
+// Windows FIFOs. A named pipe exists only while a server holds an instance
+// open, so Make starts a holder: a detached copy of the running program
+// (see RunHolder) that owns two pipes until Remove:
+//
+//   - the data pipe \\.\pipe\NAME, inbound, message type, into which any
+//     program writes (echo hi > \\.\pipe\NAME in cmd). Each writer has an
+//     instance of its own, and the holder drains them into a bounded queue.
+//   - the control pipe \\.\pipe\NAME.gopipe-ctl, duplex, on which a reader
+//     says "read" and Remove says "quit".
+//
+// A reader gets a go-ahead byte once a writer has come (or data waits),
+// then the data on the same connection, then EOF once the writers that
+// came are gone and the queue is empty; as with a Unix FIFO, the next
+// reader then waits for new writers. Readers take turns. A reader that
+// leaves mid-stream disconnects the writers and drops the queue, as the
+// last reader closing a Unix FIFO makes writers fail with EPIPE.
+//
+// See docs/design-windows.md for the trade-offs.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/windows"
+)
+
+const (
+	// holderEnv, set in a holder's environment, is the data pipe's path.
+	holderEnv = "GOPIPE_FIFO_HOLDER"
+	// ctlSuffix names a FIFO's control pipe; List hides these pipes.
+	ctlSuffix = ".gopipe-ctl"
+
+	// holderQueueMax bounds the data waiting for a reader: once full the
+	// holder stops reading from writers, whose writes then block when
+	// their instance's buffer fills.
+	holderQueueMax = 1 << 20
+	// holderChunk is the holder's read size and the data pipe's buffer: a
+	// write up to this size reaches the reader whole (Unix promises
+	// PIPE_BUF, 4 KiB on Linux).
+	holderChunk = 64 << 10
+
+	holderStartTimeout = 30 * time.Second // for a holder's report
+	holderCmdTimeout   = 10 * time.Second // for a command on the control pipe
+	removeTimeout      = 30 * time.Second
+
+	// holderReportPrefix starts the holder's one line on its stdout.
+	holderReportPrefix = "gopipe-fifo-holder:"
+	goAhead            = '+'
+)
+
+// holderReady records that main called RunHolder, so that the copy of the
+// program Make starts will serve as the holder.
+var holderReady atomic.Bool
+
+func runHolder() (bool, error) {
+	path, ok := os.LookupEnv(holderEnv)
+	if !ok {
+		holderReady.Store(true)
+		return false, nil
+	}
+	// Nothing we start should believe it is a holder too.
+	os.Unsetenv(holderEnv)
+	return true, serveHolder(path)
+}
+
+func makeFIFO(name string, _ fs.FileMode) error {
+	path, err := pipePath("mkfifo", name)
+	if err != nil {
+		return err
+	}
+	perr := func(err error) error { return &os.PathError{Op: "mkfifo", Path: path, Err: err} }
+	if !holderReady.Load() {
+		return perr(fmt.Errorf("a Windows FIFO needs a holder process, and main must call fifo.RunHolder first to be one: %w", errors.ErrUnsupported))
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return perr(fmt.Errorf("finding the program to run as holder: %w", err))
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), holderEnv+"="+path)
+	// Not our working directory, which Windows would then refuse to
+	// delete for as long as the holder lives.
+	if dir, err := windows.GetSystemDirectory(); err == nil {
+		cmd.Dir = dir
+	}
+	// Detached: no console (none to close under it, no Ctrl+C from ours),
+	// a process group of its own.
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		HideWindow:    true,
+		CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP,
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return perr(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return perr(fmt.Errorf("starting holder: %w", err))
+	}
+	defer out.Close()
+
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		// Skip whatever main printed before calling RunHolder.
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), holderReportPrefix); ok {
+				ch <- result{line: strings.TrimSpace(line)}
+				return
+			}
+		}
+		ch <- result{err: io.ErrUnexpectedEOF}
+	}()
+	t := time.NewTimer(holderStartTimeout)
+	defer t.Stop()
+	var r result
+	select {
+	case r = <-ch:
+	case <-t.C:
+		r.err = fmt.Errorf("no report within %v", holderStartTimeout)
+	}
+	if r.err != nil {
+		// Not a holder after all (or a hung one): do not leave it running.
+		cmd.Process.Kill()
+		cmd.Wait()
+		return perr(fmt.Errorf("holder %s did not start (does main call fifo.RunHolder first?): %w", exe, r.err))
+	}
+	// The holder outlives us; we neither wait for it nor keep its handle.
+	cmd.Process.Release()
+	return parseHolderReport(r.line, perr)
+}
+
+// The holder's report is "ok" or "error KIND MESSAGE".
+func holderReport(err error) string {
+	if err == nil {
+		return holderReportPrefix + " ok\n"
+	}
+	kind := "other"
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		kind = "exist"
+	case errors.Is(err, fs.ErrPermission):
+		kind = "permission"
+	case errors.Is(err, fs.ErrInvalid):
+		kind = "invalid"
+	}
+	msg := err.Error()
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return fmt.Sprintf("%s error %s %s\n", holderReportPrefix, kind, strings.ReplaceAll(msg, "\n", " "))
+}
+
+func parseHolderReport(line string, perr func(error) error) error {
+	if line == "ok" {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(line, "error ")
+	if !ok {
+		return perr(fmt.Errorf("holder said %q", line))
+	}
+	kind, msg, _ := strings.Cut(rest, " ")
+	var sentinel error
+	switch kind {
+	case "exist":
+		sentinel = fs.ErrExist
+	case "permission":
+		sentinel = fs.ErrPermission
+	case "invalid":
+		sentinel = fs.ErrInvalid
+	default:
+		return perr(fmt.Errorf("holder: %s", msg))
+	}
+	if msg == "" || msg == sentinel.Error() {
+		return perr(sentinel)
+	}
+	return perr(fmt.Errorf("%s (%w)", msg, sentinel))
+}
+
+// holder serves one FIFO.
+type holder struct {
+	path     string
+	data     *listener
+	ctl      *listener
+	turn     chan struct{}  // held by the reader being served
+	quitReq  chan *pipeConn // Remove's connection, or nil on failure
+	quitting chan struct{}  // closed once the holder stops
+	wg       sync.WaitGroup
+
+	mu       sync.Mutex
+	cond     sync.Cond
+	queue    [][]byte
+	queued   int
+	writers  map[*holderWriter]struct{}
+	came     bool // a writer came since the last EOF: readers may go ahead
+	stopping bool
+}
+
+type holderWriter struct {
+	c       *pipeConn
+	dropped bool // cut off because the reader left
+	settled bool // drained what it had written before (see serveWriter)
+}
+
+func serveHolder(path string) error {
+	h, err := newHolder(path)
+	if err == nil {
+		// Report only once the data pipe's instances wait for writers: a
+		// writer that connects before that is seen late, and may then be
+		// taken for one that came after a later one.
+		h.mu.Lock()
+		for !h.data.allArmed() {
+			h.cond.Wait()
+		}
+		h.mu.Unlock()
+	}
+	os.Stdout.WriteString(holderReport(err))
+	// The parent reads until EOF only if something went wrong; close
+	// anyway, so that nothing waits on us.
+	os.Stdout.Close()
+	if err != nil {
+		return err
+	}
+	return h.serve()
+}
+
+func newHolder(path string) (*holder, error) {
+	if !hasPipePrefix(path) {
+		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: fs.ErrInvalid}
+	}
+	h := &holder{
+		path:     path,
+		turn:     make(chan struct{}, 1),
+		quitReq:  make(chan *pipeConn, 1),
+		quitting: make(chan struct{}),
+		writers:  make(map[*holderWriter]struct{}),
+	}
+	h.cond.L = &h.mu
+	var err error
+	h.data, err = newListener("mkfifo", path, &Config{
+		MessageMode:     true, // one message per WriteFile: a writer's writes stay whole
+		InputBufferSize: holderChunk,
+		// Several waiting instances: writers connect at once, never
+		// ERROR_PIPE_BUSY in normal use.
+		PendingInstances: defaultPending,
+	}, windows.PIPE_ACCESS_INBOUND, listenerHooks{keepGone: true, notify: h.wake, ordered: true})
+	if err != nil {
+		return nil, err
+	}
+	h.ctl, err = newListener("mkfifo", path+ctlSuffix, &Config{PendingInstances: 2}, windows.PIPE_ACCESS_DUPLEX, listenerHooks{})
+	if err != nil {
+		h.data.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// serve runs until Remove (or until no instance can be made any more).
+func (h *holder) serve() error {
+	h.wg.Go(func() { h.acceptLoop(h.data, h.addWriter) })
+	h.wg.Go(func() {
+		h.acceptLoop(h.ctl, func(c *pipeConn) { h.wg.Go(func() { h.serveCtl(c) }) })
+	})
+	c := <-h.quitReq
+	h.stop()
+	if c == nil {
+		return &os.PathError{Op: "serve", Path: h.path, Err: errors.New("the pipe broke")}
+	}
+	// Acknowledge only now, with the data pipe gone, so that Make may
+	// create the name again as soon as Remove returns. Remove reads the
+	// reply and then EOF, which it sees once this, the control pipe's last
+	// handle, is closed.
+	c.Write([]byte("ok\n"))
+	c.Close()
+	return nil
+}
+
+// acceptLoop accepts connections from l and hands each to serve, which
+// must not block: it starts a goroutine of its own.
+func (h *holder) acceptLoop(l *listener, serve func(*pipeConn)) {
+	for {
+		c, err := l.accept()
+		if err != nil {
+			select {
+			case <-l.done:
+			default:
+				select { // the listener broke: give up
+				case h.quitReq <- nil:
+				default:
+				}
+			}
+			return
+		}
+		serve(c)
+	}
+}
+
+// stop closes everything but Remove's connection and waits for the
+// goroutines.
+func (h *holder) stop() {
+	h.mu.Lock()
+	h.stopping = true
+	writers := h.takeWriters()
+	h.cond.Broadcast()
+	h.mu.Unlock()
+	close(h.quitting)
+	h.data.Close()
+	h.ctl.Close()
+	for _, w := range writers {
+		w.c.abort()
+	}
+	h.wg.Wait()
+}
+
+// takeWriters marks all writers dropped and returns them. h.mu is held.
+func (h *holder) takeWriters() []*holderWriter {
+	var ws []*holderWriter
+	for w := range h.writers {
+		w.dropped = true
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// wake makes waiting readers look at the data pipe again.
+func (h *holder) wake() {
+	h.mu.Lock()
+	h.cond.Broadcast()
+	h.mu.Unlock()
+}
+
+// addWriter registers a writer, in the order writers connected (the data
+// listener hands them over in that order), and starts draining it.
+func (h *holder) addWriter(c *pipeConn) {
+	w := &holderWriter{c: c}
+	h.mu.Lock()
+	if h.stopping {
+		h.mu.Unlock()
+		c.abort()
+		return
+	}
+	h.writers[w] = struct{}{}
+	h.came = true
+	h.cond.Broadcast()
+	h.mu.Unlock()
+	h.wg.Go(func() { h.serveWriter(w) })
+}
+
+// serveWriter drains one writer into the queue. Each writer has its own
+// pipe instance, so what writers wrote one after the other sits in
+// different buffers, drained by different goroutines: to keep it in order,
+// a writer's data waits until the writers that connected before it have
+// drained what they had (they are then settled).
+func (h *holder) serveWriter(w *holderWriter) {
+	c := w.c
+	buf := make([]byte, holderChunk)
+	for {
+		if !w.settled && !hasData(c) {
+			h.mu.Lock()
+			w.settled = true
+			h.cond.Broadcast()
+			h.mu.Unlock()
+		}
+		h.mu.Lock()
+		for (h.queued >= holderQueueMax || h.unsettledBefore(w)) && !w.dropped && !h.stopping {
+			h.cond.Wait()
+		}
+		stop := w.dropped || h.stopping
+		h.mu.Unlock()
+		if stop {
+			break
+		}
+		// readMsg, not Read: a zero-length message (a Write of nothing)
+		// is (0, nil), not the writer leaving.
+		n, err := c.readMsg(buf)
+		if n > 0 {
+			h.mu.Lock()
+			if !w.dropped && !h.stopping {
+				h.queue = append(h.queue, bytes.Clone(buf[:n]))
+				h.queued += n
+				h.cond.Broadcast()
+			}
+			h.mu.Unlock()
+		}
+		if err != nil {
+			break
+		}
+	}
+	// Close first: a reader's EOF waits for the data pipe to be idle.
+	c.abort()
+	h.mu.Lock()
+	delete(h.writers, w)
+	h.cond.Broadcast()
+	h.mu.Unlock()
+}
+
+// unsettledBefore tells whether a writer that connected before w still has
+// data to drain. h.mu is held.
+func (h *holder) unsettledBefore(w *holderWriter) bool {
+	for o := range h.writers {
+		if o.c.seq < w.c.seq && !o.settled {
+			return true
+		}
+	}
+	return false
+}
+
+// hasData tells whether data waits in c's pipe; if we cannot tell, no.
+func hasData(c *pipeConn) bool {
+	var avail uint32
+	c.rc.Control(func(fd uintptr) { avail, _ = peekAvail(windows.Handle(fd)) })
+	return avail > 0
+}
+
+// serveCtl reads one command from a control connection.
+func (h *holder) serveCtl(c *pipeConn) {
+	cmd, err := readCommand(c)
+	if err != nil {
+		c.abort() // an Inspect probe, or a client that gave up
+		return
+	}
+	switch cmd {
+	case "read":
+		h.serveReader(c)
+	case "quit":
+		select {
+		case h.quitReq <- c:
+		default: // already quitting
+			c.abort()
+		}
+	default:
+		c.abort()
+	}
+}
+
+func readCommand(c *pipeConn) (string, error) {
+	c.SetReadDeadline(time.Now().Add(holderCmdTimeout))
+	defer c.SetReadDeadline(time.Time{})
+	var line []byte
+	buf := make([]byte, 16)
+	for len(line) < 64 {
+		n, err := c.Read(buf)
+		line = append(line, buf[:n]...)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			return string(line[:i]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", errors.New("command too long")
+}
+
+// serveReader gives the reader its turn, its go-ahead, the data and EOF.
+func (h *holder) serveReader(c *pipeConn) {
+	// The reader sends nothing more, so a read on its connection ends
+	// only when it goes away; that is how we notice, even while idle.
+	gone := make(chan struct{})
+	var isGone bool // under h.mu
+	h.wg.Go(func() {
+		var b [1]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil {
+				break
+			}
+		}
+		h.mu.Lock()
+		isGone = true
+		h.cond.Broadcast()
+		h.mu.Unlock()
+		close(gone)
+	})
+
+	select {
+	case h.turn <- struct{}{}:
+		defer func() { <-h.turn }()
+	case <-gone:
+		c.abort()
+		return
+	case <-h.quitting:
+		c.abort()
+		return
+	}
+
+	h.mu.Lock()
+	for !h.came && !h.data.hasClients() && !isGone && !h.stopping {
+		h.cond.Wait()
+	}
+	ok := !isGone && !h.stopping
+	h.mu.Unlock()
+	if !ok {
+		c.abort()
+		return
+	}
+	if _, err := c.Write([]byte{goAhead}); err != nil {
+		h.readerLost(c)
+		return
+	}
+	for {
+		h.mu.Lock()
+		for h.queued == 0 && !h.data.idle() && !isGone && !h.stopping {
+			h.cond.Wait()
+		}
+		switch {
+		case h.stopping:
+			h.mu.Unlock()
+			c.abort()
+			return
+		case isGone:
+			h.mu.Unlock()
+			h.readerLost(c)
+			return
+		case h.queued == 0:
+			// The writers that came are gone, none is arriving, and all
+			// they wrote is sent: EOF, once the reader has read it. The
+			// next reader waits for new writers.
+			h.came = false
+			h.mu.Unlock()
+			c.Close()
+			return
+		}
+		chunks := h.queue
+		h.queue, h.queued = nil, 0
+		h.cond.Broadcast()
+		h.mu.Unlock()
+		for _, b := range chunks {
+			if _, err := c.Write(b); err != nil {
+				h.readerLost(c)
+				return
+			}
+		}
+	}
+}
+
+// readerLost handles a reader that left before EOF: its writers are cut
+// off (their writes fail, like EPIPE on Unix) and what they wrote is
+// dropped.
+func (h *holder) readerLost(c *pipeConn) {
+	c.abort()
+	h.mu.Lock()
+	writers := h.takeWriters()
+	h.queue, h.queued = nil, 0
+	h.came = false
+	h.cond.Broadcast()
+	h.mu.Unlock()
+	for _, w := range writers {
+		w.c.abort()
+	}
+}
+
+func openFIFO(ctx context.Context, name string, write bool) (*os.File, error) {
+	path, err := pipePath("open", name)
+	if err != nil {
+		return nil, err
+	}
+	if write {
+		f, _, err := dialHandle(ctx, "open", path, writerAccess, nil, false)
+		return f, err
+	}
+	return openReader(ctx, path)
+}
+
+// openReader opens a FIFO's read end through its holder, or reads some
+// other program's pipe as a client.
+func openReader(ctx context.Context, path string) (*os.File, error) {
+	perr := func(err error) error { return &os.PathError{Op: "open", Path: path, Err: err} }
+	h, err := openClient(ctx, "open", path+ctlSuffix, dialAccess)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, _, err := dialHandle(ctx, "open", path, readerAccess, nil, false)
+		return f, err
+	}
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			pe.Path = path
+		}
+		return nil, err
+	}
+	if _, err := checkServerOwner(h, nil); err != nil {
+		windows.CloseHandle(h)
+		return nil, perr(err)
+	}
+	f := os.NewFile(uintptr(h), path)
+	if _, err := f.Write([]byte("read\n")); err != nil {
+		f.Close()
+		return nil, perr(unwrapPathErr(err))
+	}
+	// Wait for the go-ahead; ctx's end interrupts the read.
+	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })
+	var b [1]byte
+	n, err := f.Read(b[:])
+	if !stop() {
+		f.Close()
+		return nil, ctxErr("open", path, ctx)
+	}
+	if err != nil || n != 1 || b[0] != goAhead {
+		f.Close()
+		if err == nil || err == io.EOF {
+			return nil, perr(fmt.Errorf("FIFO removed while waiting for a writer: %w", fs.ErrNotExist))
+		}
+		return nil, perr(unwrapPathErr(err))
+	}
+	return f, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// removeFIFO asks the holder to quit and waits until it has let go of the
+// names.
+func removeFIFO(name string) error {
+	path, err := pipePath("remove", name)
+	if err != nil {
+		return err
+	}
+	perr := func(err error) error { return &os.PathError{Op: "remove", Path: path, Err: err} }
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	h, err := openClient(ctx, "remove", path+ctlSuffix, dialAccess)
+	if errors.Is(err, fs.ErrNotExist) {
+		if found, _ := pipeExists(path); found {
+			return perr(fmt.Errorf("not a gopipe FIFO (a pipe lasts as long as its server): %w", errors.ErrUnsupported))
+		}
+		return perr(fs.ErrNotExist)
+	}
+	if err != nil {
+		return perr(unwrapPathErr(err))
+	}
+	if _, err := checkServerOwner(h, nil); err != nil {
+		windows.CloseHandle(h)
+		return perr(err)
+	}
+	f := os.NewFile(uintptr(h), path)
+	defer f.Close()
+	f.SetDeadline(time.Now().Add(removeTimeout))
+	if _, err := f.Write([]byte("quit\n")); err != nil {
+		return perr(unwrapPathErr(err))
+	}
+	reply, err := io.ReadAll(f)
+	if err != nil {
+		return perr(fmt.Errorf("waiting for the holder: %w", unwrapPathErr(err)))
+	}
+	if string(reply) != "ok\n" {
+		return perr(fmt.Errorf("holder replied %q", reply))
+	}
+	return nil
+}
