@@ -4,6 +4,8 @@
 package tests
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +59,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", dir+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("GOPIPE", filepath.Join(dir, "gopipe"+exe))
+			// Pipe names are global on Windows: each script gets its own.
+			b := make([]byte, 6)
+			rand.Read(b)
+			env.Setenv("RAND", hex.EncodeToString(b))
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

@@ -31,6 +31,7 @@ type command struct {
 // commands is every applet, in the order `gopipe --list` shows them.
 var commands = []command{
 	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo},
+	{name: "rmfifo", usage: "remove FIFOs (on Windows, stop the process holding them)", run: runRmfifo, own: true},
 	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat},
 	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee},
 	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, own: true},

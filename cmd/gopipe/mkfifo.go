@@ -23,7 +23,7 @@ Mandatory arguments to long options are mandatory for short options too.
 Unlike GNU mkfifo, whose default is a=rw less the umask, a FIFO is made 0600
 (private) unless -m gives a mode; a mode given with -m is applied exactly.
 On Windows NAME is a pipe in \\.\pipe\, held open by a background gopipe
-until it is removed with 'gopipe rm NAME'.
+until it is removed with 'gopipe rmfifo NAME'.
 `
 
 var mkfifoOpts = []optSpec{
