@@ -103,3 +103,44 @@ func cEscape(c byte) string {
 	}
 	return fmt.Sprintf(`\%03o`, c)
 }
+
+// quotef quotes a file name as GNU's quotef does (the shell-escape style,
+// with ':' also special): only when the name needs it, so that a plain name
+// prints as it is ("cat: f: No such file or directory") and 'a b' or 'x:y'
+// are quoted as quote would.
+func quotef(s string) string {
+	if needsQuoting(s) {
+		return quote(s)
+	}
+	return s
+}
+
+// needsQuoting tells whether s holds anything a shell would treat
+// specially: its metacharacters, glob characters, '~' or '#' at the start, a
+// lone brace, ':' (which would confuse the "name: message" format), control
+// characters, invalid UTF-8, or nothing at all.
+func needsQuoting(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '!', '"', '$', '&', '(', ')', '*', ';', '<', '=', '>', '?',
+			'[', '\\', '^', '`', '|', '\'', ':':
+			return true
+		case '~', '#':
+			if i == 0 {
+				return true
+			}
+		case '{', '}':
+			if len(s) == 1 {
+				return true
+			}
+		default:
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+		}
+	}
+	return false
+}
