@@ -16,7 +16,7 @@ import (
 // "gopipe cat NAME" reads what "gopipe mkfifo NAME" made; failing both, the
 // file's error stands.
 func openInputOS(ctx context.Context, name string) (*os.File, error) {
-	if isPipePath(name) {
+	if isPipeName(name) {
 		return fifo.OpenReader(ctx, name)
 	}
 	f, err := os.Open(name)
@@ -29,9 +29,9 @@ func openInputOS(ctx context.Context, name string) (*os.File, error) {
 	return nil, err
 }
 
-// isPipePath tells whether name is written as a path in the named pipe
+// isPipeName tells whether name is written as a path in the named pipe
 // file system, \\.\pipe\ (either slash, any case).
-func isPipePath(name string) bool {
+func isPipeName(name string) bool {
 	n := strings.ReplaceAll(name, "/", `\`)
 	return len(n) > len(`\\.\pipe\`) && strings.EqualFold(n[:len(`\\.\pipe\`)], `\\.\pipe\`)
 }

@@ -20,18 +20,18 @@ func dieBy(sig os.Signal) {
 	}
 	signal.Reset(s)
 	if s == syscall.SIGPIPE {
-		dieOfSIGPIPE()
+		raiseSIGPIPE()
 	}
 	syscall.Kill(os.Getpid(), s)
 }
 
-// dieOfSIGPIPE dies by SIGPIPE the one way Go's runtime allows. The runtime
+// raiseSIGPIPE dies by SIGPIPE the one way Go's runtime allows. The runtime
 // keeps its own SIGPIPE handler even after signal.Reset, and that handler
 // drops a SIGPIPE sent with kill; what kills (as documented in os/signal) is
 // a write to a broken pipe on fd 1 or 2. So it makes one: a pipe whose read
 // end is closed takes the place of stdout, and a write to it kills. Nothing
 // more was to be written to stdout anyway.
-func dieOfSIGPIPE() {
+func raiseSIGPIPE() {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return

@@ -104,43 +104,25 @@ func cEscape(c byte) string {
 	return fmt.Sprintf(`\%03o`, c)
 }
 
-// quotef quotes a file name as GNU's quotef does (the shell-escape style,
-// with ':' also special): only when the name needs it, so that a plain name
-// prints as it is ("cat: f: No such file or directory") and 'a b' or 'x:y'
-// are quoted as quote would.
+// quotef quotes a file name for a message as GNU's quotef does (used by
+// tee, cat and others for "PROG: NAME: error"): the name as it is when a
+// shell would take it as one word, else as quote does. A colon is quoted
+// too, since these messages use it as a separator.
 func quotef(s string) string {
-	if needsQuoting(s) {
+	if s == "" || !utf8.ValidString(s) {
 		return quote(s)
 	}
-	return s
-}
-
-// needsQuoting tells whether s holds anything a shell would treat
-// specially: its metacharacters, glob characters, '~' or '#' at the start, a
-// lone brace, ':' (which would confuse the "name: message" format), control
-// characters, invalid UTF-8, or nothing at all.
-func needsQuoting(s string) bool {
-	if s == "" || !utf8.ValidString(s) {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case ' ', '!', '"', '$', '&', '(', ')', '*', ';', '<', '=', '>', '?',
-			'[', '\\', '^', '`', '|', '\'', ':':
-			return true
-		case '~', '#':
-			if i == 0 {
-				return true
-			}
-		case '{', '}':
-			if len(s) == 1 {
-				return true
-			}
-		default:
-			if c < 0x20 || c == 0x7f {
-				return true
-			}
+	for i, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			return quote(s)
+		case strings.ContainsRune(" !\"$&'()*;<=>?[\\^`|:", r):
+			return quote(s)
+		case (r == '#' || r == '~') && i == 0:
+			return quote(s)
+		case (r == '{' || r == '}') && len(s) == 1:
+			return quote(s)
 		}
 	}
-	return false
+	return s
 }
