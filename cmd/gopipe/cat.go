@@ -37,9 +37,9 @@ Examples:
 
 A FILE that is a FIFO is read once a writer has opened it, until the last
 writer closes it; waiting for a writer can be interrupted with Ctrl-C.
-On Windows, \\.\pipe\NAME and //./pipe/NAME are named pipes; any other NAME
-is a file if one exists, and otherwise the named pipe \\.\pipe\NAME if one
-exists.
+On Windows, \\.\pipe\NAME and //./pipe/NAME are named pipes; a plain NAME
+(no slash, backslash or colon) is a file if one exists, and otherwise the
+named pipe \\.\pipe\NAME if one exists.
 `
 
 // catOpts lists GNU cat's options in GNU's order, which is the order of
