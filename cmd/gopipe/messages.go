@@ -103,3 +103,26 @@ func cEscape(c byte) string {
 	}
 	return fmt.Sprintf(`\%03o`, c)
 }
+
+// quotef quotes a file name for a message as GNU's quotef does (used by
+// tee, cat and others for "PROG: NAME: error"): the name as it is when a
+// shell would take it as one word, else as quote does. A colon is quoted
+// too, since these messages use it as a separator.
+func quotef(s string) string {
+	if s == "" || !utf8.ValidString(s) {
+		return quote(s)
+	}
+	for i, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			return quote(s)
+		case strings.ContainsRune(" !\"$&'()*;<=>?[\\^`|:", r):
+			return quote(s)
+		case (r == '#' || r == '~') && i == 0:
+			return quote(s)
+		case (r == '{' || r == '}') && len(s) == 1:
+			return quote(s)
+		}
+	}
+	return s
+}

@@ -1,0 +1,3 @@
+package main
+
+func newPipePump(*teeRun) pump { return nil }
