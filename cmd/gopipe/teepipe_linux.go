@@ -144,7 +144,7 @@ func (pp *pipePump) deliver(t *teeRun, n int) (stop bool, status int) {
 			order = append(order, i)
 		}
 	}
-	inP := n      // bytes still in p
+	inP := n     // bytes still in p
 	var b []byte // the chunk, once it had to be read out of p
 	for k, i := range order {
 		o, rc := t.outs[i], pp.outs[i].rc
