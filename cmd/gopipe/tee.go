@@ -290,42 +290,21 @@ type pump interface {
 // ends tee (stop is then true, with the exit status); broken reports
 // outputs whose reader went away.
 func (t *teeRun) pumpAll(p pump, broken <-chan int) (stop bool, status int) {
-	type filled struct {
-		n   int
-		err error
+	fill := func() filled {
+		n, err := p.fill()
+		return filled{n, err}
 	}
-	next := make(chan struct{})
-	done := make(chan filled, 1) // buffered: the filler never waits on us
-	go func() {
-		// The filler owns p's resources: a fill still blocked on input when
-		// tee ends would use them.
+	if broken == nil {
+		// Nothing to watch while input is idle: fill here, rather than
+		// hand each chunk over from a goroutine (two context switches).
 		defer p.close()
-		for range next {
-			n, err := p.fill()
-			done <- filled{n, err}
-		}
-	}()
-	defer close(next)
+	} else {
+		var stop func()
+		fill, stop = t.fillAside(p, broken)
+		defer stop()
+	}
 	for t.live > 0 {
-		next <- struct{}{}
-		var r filled
-		for waiting := true; waiting; {
-			select {
-			case r = <-done:
-				waiting = false
-			case i := <-broken:
-				if o := t.outs[i]; o.live {
-					// Only the nopipe modes watch, and they drop a
-					// broken pipe silently.
-					t.drop(o)
-				}
-				if t.live == 0 {
-					// The fill still running is abandoned; its goroutine
-					// ends when the input does (or with the process).
-					return false, 0
-				}
-			}
-		}
+		r := fill()
 		if r.n > 0 {
 			if stop, status := p.deliver(t, r.n); stop {
 				return true, status
@@ -341,6 +320,47 @@ func (t *teeRun) pumpAll(p pump, broken <-chan int) (stop bool, status int) {
 		}
 	}
 	return false, 0
+}
+
+type filled struct {
+	n   int
+	err error
+}
+
+// fillAside runs p's fills in a goroutine of their own and returns a
+// function that starts the next and waits for it while dropping the outputs
+// reported broken (only the nopipe modes watch, and they drop a broken pipe
+// silently). Once none is left, that function reports EOF: tee ends, and a
+// fill still blocked on input is abandoned, to end with the input or with
+// the process. After stop the goroutine ends (once its fill returns); it
+// owns the pump's resources, since an abandoned fill may still use them.
+func (t *teeRun) fillAside(p pump, broken <-chan int) (fill func() filled, stop func()) {
+	next := make(chan struct{})
+	done := make(chan filled, 1) // buffered: the filler never waits on tee
+	go func() {
+		defer p.close()
+		for range next {
+			n, err := p.fill()
+			done <- filled{n, err}
+		}
+	}()
+	stop = func() { close(next) }
+	return func() filled {
+		next <- struct{}{}
+		for {
+			select {
+			case r := <-done:
+				return r
+			case i := <-broken:
+				if o := t.outs[i]; o.live {
+					t.drop(o)
+				}
+				if t.live == 0 {
+					return filled{err: io.EOF}
+				}
+			}
+		}
+	}, stop
 }
 
 // bufPump is the portable pump: read(2) and write(2) through a buffer.
