@@ -111,20 +111,10 @@ func runTee(e *env, args []string) int {
 		case "version":
 			fmt.Fprintf(e.stdout, "%s (gopipe) %s\n", e.prog, version())
 			return 0
-		case "append":
-			t.append = true
-		case "ignore-interrupts":
-			t.ignoreInterrupts = true
-		case "p":
-			t.mode = outputErrorWarnNopipe
-		case "output-error":
-			t.mode = outputErrorWarnNopipe
-			if o.hasValue {
-				if t.mode, err = parseOutputError(o.value); err != nil {
-					return e.usage(err)
-				}
-			}
 		}
+	}
+	if err := t.setOptions(opts); err != nil {
+		return e.usage(err)
 	}
 	if t.ignoreInterrupts {
 		e.ignore(os.Interrupt)
@@ -136,6 +126,30 @@ func runTee(e *env, args []string) int {
 		ignoreSIGPIPE(e)
 	}
 	return t.run(names)
+}
+
+// setOptions sets what the options ask, but for --help and --version.
+func (t *teeRun) setOptions(opts []option) error {
+	for _, o := range opts {
+		switch o.key() {
+		case "append":
+			t.append = true
+		case "ignore-interrupts":
+			t.ignoreInterrupts = true
+		case "p":
+			t.mode = outputErrorWarnNopipe
+		case "output-error":
+			t.mode = outputErrorWarnNopipe
+			if o.hasValue {
+				m, err := parseOutputError(o.value)
+				if err != nil {
+					return err
+				}
+				t.mode = m
+			}
+		}
+	}
+	return nil
 }
 
 // teeRun is one run of tee.
