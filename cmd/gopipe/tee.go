@@ -112,9 +112,11 @@ func runTee(e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "%s (gopipe) %s\n", e.prog, version())
 			return 0
 		}
-	}
-	if err := t.setOptions(opts); err != nil {
-		return e.usage(err)
+		// In order, as GNU's getopt loop: an invalid MODE before --help
+		// is an error, after it never seen.
+		if err := t.setOption(o); err != nil {
+			return e.usage(err)
+		}
 	}
 	if t.ignoreInterrupts {
 		e.ignore(os.Interrupt)
@@ -128,25 +130,23 @@ func runTee(e *env, args []string) int {
 	return t.run(names)
 }
 
-// setOptions sets what the options ask, but for --help and --version.
-func (t *teeRun) setOptions(opts []option) error {
-	for _, o := range opts {
-		switch o.key() {
-		case "append":
-			t.append = true
-		case "ignore-interrupts":
-			t.ignoreInterrupts = true
-		case "p":
-			t.mode = outputErrorWarnNopipe
-		case "output-error":
-			t.mode = outputErrorWarnNopipe
-			if o.hasValue {
-				m, err := parseOutputError(o.value)
-				if err != nil {
-					return err
-				}
-				t.mode = m
+// setOption sets what an option asks, but for --help and --version.
+func (t *teeRun) setOption(o option) error {
+	switch o.key() {
+	case "append":
+		t.append = true
+	case "ignore-interrupts":
+		t.ignoreInterrupts = true
+	case "p":
+		t.mode = outputErrorWarnNopipe
+	case "output-error":
+		t.mode = outputErrorWarnNopipe
+		if o.hasValue {
+			m, err := parseOutputError(o.value)
+			if err != nil {
+				return err
 			}
+			t.mode = m
 		}
 	}
 	return nil

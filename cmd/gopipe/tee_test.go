@@ -205,8 +205,10 @@ func TestTeeOutputErrorModes(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr := &teeRun{}
-		if err := tr.setOptions(opts); err != nil {
-			t.Fatal(err)
+		for _, o := range opts {
+			if err := tr.setOption(o); err != nil {
+				t.Fatal(err)
+			}
 		}
 		got := tr.mode
 		if got != tc.want {
