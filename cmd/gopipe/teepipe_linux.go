@@ -37,6 +37,7 @@ type pipePump struct {
 	null    int             // /dev/null, written to to discard
 	outs    []pipeOut       // per teeRun.outs
 	scratch []byte          // for the (never expected) read-out of p
+	partial int             // how many tees an output took only part of
 }
 
 type pipeOut struct {
@@ -190,6 +191,7 @@ func (pp *pipePump) dup(o *teeOutput, rc syscall.RawConn, n int) ([]byte, error)
 	if err != nil || done == n {
 		return nil, err
 	}
+	pp.partial++
 	inQ, err := retryEINTR(func() (int, error) {
 		n, err := unix.Tee(pp.p[0], pp.q[1], n, 0)
 		return int(n), err
