@@ -125,8 +125,7 @@ func (pp *pipePump) close() {
 // fill splices the next chunk from stdin into p (which is empty).
 func (pp *pipePump) fill() (int, error) {
 	n, err := retryAgain(pp.in, false, func(fd int) (int, error) {
-		n, err := unix.Splice(fd, nil, pp.p[1], nil, pp.size, 0)
-		return int(n), err
+		return count(unix.Splice(fd, nil, pp.p[1], nil, pp.size, 0))
 	})
 	if err != nil {
 		return 0, err
@@ -185,16 +184,14 @@ func (pp *pipePump) deliver(t *teeRun, n int) (stop bool, status int) {
 // read out and the chunk returned, for the outputs left to be written to.
 func (pp *pipePump) dup(o *teeOutput, rc syscall.RawConn, n int) ([]byte, error) {
 	done, err := retryAgain(rc, true, func(fd int) (int, error) {
-		n, err := unix.Tee(pp.p[0], fd, n, 0)
-		return int(n), err
+		return count(unix.Tee(pp.p[0], fd, n, 0))
 	})
 	if err != nil || done == n {
 		return nil, err
 	}
 	pp.partial++
 	inQ, err := retryEINTR(func() (int, error) {
-		n, err := unix.Tee(pp.p[0], pp.q[1], n, 0)
-		return int(n), err
+		return count(unix.Tee(pp.p[0], pp.q[1], n, 0))
 	})
 	if err != nil || inQ != n {
 		if inQ > 0 {
@@ -221,8 +218,7 @@ func (pp *pipePump) dup(o *teeOutput, rc syscall.RawConn, n int) ([]byte, error)
 func (pp *pipePump) move(src int, rc syscall.RawConn, want int) (moved int, err error) {
 	for moved < want {
 		n, err := retryAgain(rc, true, func(fd int) (int, error) {
-			n, err := unix.Splice(src, nil, fd, nil, want-moved, 0)
-			return int(n), err
+			return count(unix.Splice(src, nil, fd, nil, want-moved, 0))
 		})
 		moved += n
 		if err != nil {
@@ -240,8 +236,7 @@ func (pp *pipePump) move(src int, rc syscall.RawConn, want int) (moved int, err 
 func (pp *pipePump) discard(src, n int) error {
 	for n > 0 {
 		k, err := retryEINTR(func() (int, error) {
-			k, err := unix.Splice(src, nil, pp.null, nil, n, 0)
-			return int(k), err
+			return count(unix.Splice(src, nil, pp.null, nil, n, 0))
 		})
 		if err == unix.EINVAL {
 			_, err = pp.read(src, n)
@@ -267,7 +262,7 @@ func (pp *pipePump) read(src, n int) ([]byte, error) {
 	}
 	b := pp.scratch[:n]
 	for got := 0; got < n; {
-		k, err := retryEINTR(func() (int, error) { return unix.Read(src, b[got:]) })
+		k, err := retryEINTR(func() (int, error) { return count(unix.Read(src, b[got:])) })
 		if err != nil {
 			return nil, err
 		}
@@ -277,6 +272,14 @@ func (pp *pipePump) read(src, n int) ([]byte, error) {
 		got += k
 	}
 	return b, nil
+}
+
+// count is a system call's count, 0 on error (x/sys returns -1 then).
+func count[T int | int64](n T, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 func retryEINTR(op func() (int, error)) (int, error) {
