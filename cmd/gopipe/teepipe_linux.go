@@ -292,43 +292,32 @@ func retryEINTR(op func() (int, error)) (int, error) {
 }
 
 // retryAgain runs op on rc's descriptor until it does not fail with EAGAIN
-// (a non-blocking pipe is full or empty), waiting in the runtime's poller,
-// or in poll(2) for a descriptor that the poller does not know.
+// (a non-blocking pipe is full or empty), waiting in poll(2). Not in the
+// runtime's poller: tee has nothing else to do meanwhile, and parking the
+// goroutine and waking it through the poller costs more than the wait
+// itself when a pipe fills thousands of times a second.
 func retryAgain(rc syscall.RawConn, write bool, op func(fd int) (int, error)) (int, error) {
-	var n int
-	var opErr error
-	f := func(fd uintptr) bool {
-		n, opErr = retryEINTR(func() (int, error) { return op(int(fd)) })
-		return opErr != unix.EAGAIN
-	}
-	var err error
-	if write {
-		err = rc.Write(f)
-	} else {
-		err = rc.Read(f)
-	}
-	if err == nil || opErr != unix.EAGAIN {
-		if opErr != nil {
-			return n, opErr
-		}
-		return n, err
-	}
 	events := int16(unix.POLLIN)
 	if write {
 		events = unix.POLLOUT
 	}
-	for opErr == unix.EAGAIN {
-		cerr := rc.Control(func(fd uintptr) {
+	var n int
+	var opErr error
+	err := rc.Control(func(fd uintptr) {
+		for {
+			n, opErr = retryEINTR(func() (int, error) { return op(int(fd)) })
+			if opErr != unix.EAGAIN {
+				return
+			}
 			pfd := []unix.PollFd{{Fd: int32(fd), Events: events}}
 			if _, err := retryEINTR(func() (int, error) { return unix.Poll(pfd, -1) }); err != nil {
 				opErr = err
 				return
 			}
-			n, opErr = retryEINTR(func() (int, error) { return op(int(fd)) })
-		})
-		if cerr != nil {
-			return 0, cerr
 		}
+	})
+	if err != nil {
+		return 0, err
 	}
 	return n, opErr
 }
