@@ -74,6 +74,11 @@ func TestScripts(t *testing.T) {
 				// GNU coreutils to compare with.
 				out, err := exec.Command("mkfifo", "--version").Output()
 				return err == nil && strings.Contains(string(out), "GNU coreutils"), nil
+			case "protected_fifos":
+				// Linux refuses O_CREAT opens of others' FIFOs in sticky
+				// directories (where GNU tee fails and gopipe tee must not).
+				b, err := os.ReadFile("/proc/sys/fs/protected_fifos")
+				return err == nil && strings.TrimSpace(string(b)) != "0", nil
 			}
 			return false, nil
 		},

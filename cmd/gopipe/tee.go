@@ -1,7 +1,409 @@
 package main
 
-// runTee is GNU tee: see the tee issue. Not written yet.
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+const teeHelp = `Usage: %[1]s [OPTION]... [FILE]...
+Copy standard input to each FILE, and also to standard output.
+
+  -a, --append              append to the given FILEs, do not overwrite
+  -i, --ignore-interrupts   ignore interrupt signals
+  -p                        diagnose errors writing to non pipes
+      --output-error[=MODE]   set behavior on write error.  See MODE below
+      --help        display this help and exit
+      --version     output version information and exit
+
+MODE determines behavior with write errors on the outputs:
+  warn           diagnose errors writing to any output
+  warn-nopipe    diagnose errors writing to any output not a pipe
+  exit           exit on error writing to any output
+  exit-nopipe    exit on error writing to any output not a pipe
+The default MODE for the -p option is 'warn-nopipe'.
+The default operation when --output-error is not specified, is to
+exit immediately on error writing to a pipe, and diagnose errors
+writing to non pipe outputs.
+
+Each FILE is opened before any input is read; a FILE that is a FIFO waits
+for its reader. '-' is a file of that name, as in GNU tee. In the nopipe
+modes tee exits as soon as every output is a broken pipe, even while no
+input comes. On Windows a FILE may be a named pipe: \\.\pipe\NAME or
+//./pipe/NAME.
+`
+
+// outputError is what tee does when writing to an output fails (GNU's
+// enum output_error).
+type outputError int
+
+const (
+	outputErrorSigpipe    outputError = iota // the default: die by SIGPIPE on a broken pipe, diagnose other errors
+	outputErrorWarn                          // diagnose every error, go on with the other outputs
+	outputErrorWarnNopipe                    // drop a broken pipe silently, diagnose other errors
+	outputErrorExit                          // diagnose and exit at the first error
+	outputErrorExitNopipe                    // drop a broken pipe silently, exit at any other error
+)
+
+// outputErrorModes are the --output-error arguments, in the order GNU's
+// message lists them.
+var outputErrorModes = []struct {
+	name string
+	mode outputError
+}{
+	{"warn", outputErrorWarn},
+	{"warn-nopipe", outputErrorWarnNopipe},
+	{"exit", outputErrorExit},
+	{"exit-nopipe", outputErrorExitNopipe},
+}
+
+var teeOpts = []optSpec{
+	{short: 'a', long: "append"},
+	{short: 'i', long: "ignore-interrupts"},
+	{short: 'p'},
+	{long: "output-error", arg: optionalArg},
+	{long: "help"},
+	{long: "version"},
+}
+
+// parseOutputError matches an --output-error argument as GNU's argmatch
+// does: exactly, or by an abbreviation that only one mode starts with.
+func parseOutputError(arg string) (outputError, error) {
+	var found []outputError
+	for _, m := range outputErrorModes {
+		if m.name == arg {
+			return m.mode, nil
+		}
+		if strings.HasPrefix(m.name, arg) {
+			found = append(found, m.mode)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	what := "invalid"
+	if len(found) > 1 {
+		what = "ambiguous"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s argument '%s' for '--output-error'\nValid arguments are:", what, arg)
+	for _, m := range outputErrorModes {
+		fmt.Fprintf(&b, "\n  - '%s'", m.name)
+	}
+	return 0, &usageError{b.String()}
+}
+
+// runTee is GNU tee (coreutils 9.2 or later): stdin goes to stdout and to
+// every FILE, unbuffered, each chunk read written to all outputs before the
+// next read. FILEs may be FIFOs and, on Windows, named pipes.
 func runTee(e *env, args []string) int {
-	e.errorf("not implemented yet")
+	opts, names, err := getopt(args, teeOpts)
+	if err != nil {
+		return e.usage(err)
+	}
+	t := &teeRun{e: e, ok: true}
+	for _, o := range opts {
+		switch o.key() {
+		case "help":
+			fmt.Fprintf(e.stdout, teeHelp, e.invoked)
+			return 0
+		case "version":
+			fmt.Fprintf(e.stdout, "%s (gopipe) %s\n", e.prog, version())
+			return 0
+		}
+		// In order, as GNU's getopt loop: an invalid MODE before --help
+		// is an error, after it never seen.
+		if err := t.setOption(o); err != nil {
+			return e.usage(err)
+		}
+	}
+	if t.ignoreInterrupts {
+		e.ignore(os.Interrupt)
+	}
+	if t.mode != outputErrorSigpipe {
+		// A broken pipe is then an error like any other, which the mode
+		// deals with; this matters only for stdout and stderr, where Go
+		// would otherwise die of SIGPIPE.
+		ignoreSIGPIPE(e)
+	}
+	return t.run(names)
+}
+
+// setOption sets what an option asks, but for --help and --version.
+func (t *teeRun) setOption(o option) error {
+	switch o.key() {
+	case "append":
+		t.append = true
+	case "ignore-interrupts":
+		t.ignoreInterrupts = true
+	case "p":
+		t.mode = outputErrorWarnNopipe
+	case "output-error":
+		t.mode = outputErrorWarnNopipe
+		if o.hasValue {
+			m, err := parseOutputError(o.value)
+			if err != nil {
+				return err
+			}
+			t.mode = m
+		}
+	}
+	return nil
+}
+
+// teeRun is one run of tee.
+type teeRun struct {
+	e                *env
+	append           bool
+	ignoreInterrupts bool
+	mode             outputError
+
+	outs []*teeOutput // stdout first, then the FILEs in order, as GNU writes them
+	live int          // how many outs are still written to
+	ok   bool         // false once an error has been diagnosed: exit status 1
+}
+
+// teeOutput is one of tee's outputs.
+type teeOutput struct {
+	name string    // for messages: the FILE as given, or "standard output"
+	w    io.Writer // what is written to
+	f    *os.File  // w when it is a file we opened (and close); else nil
+	live bool      // still written to
+}
+
+func (o *teeOutput) write(p []byte) error {
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
+
+func (t *teeRun) exitOnError() bool {
+	return t.mode == outputErrorExit || t.mode == outputErrorExitNopipe
+}
+
+func (t *teeRun) run(names []string) int {
+	e := t.e
+	t.outs = append(t.outs, &teeOutput{name: "standard output", w: e.stdout, live: true})
+	defer t.closeFiles()
+	// Every output is opened before any input is read, as GNU does: in
+	// order, so that a FIFO waits for its reader before the next is opened.
+	for _, name := range names {
+		f, err := openTeeOutput(e.ctx, name, t.append)
+		if err != nil {
+			e.errorf("%s: %s", quotef(name), strerror(err))
+			t.ok = false
+			if t.exitOnError() {
+				return 1
+			}
+			continue
+		}
+		t.outs = append(t.outs, &teeOutput{name: name, w: f, f: f, live: true})
+	}
+	t.live = len(t.outs)
+
+	var broken <-chan int
+	if t.mode == outputErrorWarnNopipe || t.mode == outputErrorExitNopipe {
+		// Where a broken pipe is dropped silently, tee must notice when
+		// every output is one without waiting for input that may never
+		// come (GNU 9.2 polls for this too).
+		var stop func()
+		if broken, stop = watchPipes(t.outs); stop != nil {
+			defer stop()
+		}
+	}
+	p := newPipePump(t)
+	if p == nil {
+		p = &bufPump{r: e.stdin, buf: make([]byte, 128<<10)}
+	}
+	if stop, status := t.pumpAll(p, broken); stop {
+		return status
+	}
+	if !t.closeFiles() {
+		t.ok = false
+	}
+	if t.ok {
+		return 0
+	}
 	return 1
+}
+
+// closeFiles closes the files we opened, diagnosing errors as GNU's fclose
+// check does; the files stay closed if it is called again.
+func (t *teeRun) closeFiles() bool {
+	ok := true
+	for _, o := range t.outs {
+		if o.f == nil {
+			continue
+		}
+		err := o.f.Close()
+		if o.live && err != nil {
+			t.e.errorf("%s: %s", quotef(o.name), strerror(err))
+			ok = false
+		}
+		o.f = nil
+	}
+	return ok
+}
+
+// drop stops writing to o.
+func (t *teeRun) drop(o *teeOutput) {
+	o.live = false
+	t.live--
+	if o.f != nil {
+		// Closing at once lets the output's reader see the end of the data,
+		// rather than wait until tee ends.
+		o.f.Close()
+		o.f = nil
+	}
+}
+
+// fail deals with an error writing to o as GNU's fail_output does, but for
+// dying by SIGPIPE, which GNU gets from the kernel: stop tells that tee must
+// end now with status.
+func (t *teeRun) fail(o *teeOutput, err error) (stop bool, status int) {
+	broken := isBrokenPipe(err)
+	if broken && t.mode == outputErrorSigpipe {
+		t.drop(o)
+		return true, dieOfSIGPIPE(t.e)
+	}
+	diagnose := !broken || t.mode == outputErrorWarn || t.mode == outputErrorExit
+	t.drop(o)
+	if !diagnose {
+		return false, 0
+	}
+	msg := strerror(err)
+	if broken {
+		msg = "Broken pipe" // Windows has other words for it
+	}
+	t.e.errorf("%s: %s", quotef(o.name), msg)
+	t.ok = false
+	if t.exitOnError() {
+		return true, 1
+	}
+	return false, 0
+}
+
+// A pump moves the input to the outputs one chunk at a time: fill reads
+// the next chunk (in a goroutine of its own, so that tee can notice broken
+// pipes while input is idle), and deliver writes the chunk to every live
+// output before the next fill.
+type pump interface {
+	// fill reads the next chunk, returning its length; 0 with a nil error
+	// means nothing was read yet (try again), io.EOF the end.
+	fill() (int, error)
+	// deliver writes the chunk just filled to the live outputs.
+	deliver(t *teeRun, n int) (stop bool, status int)
+	// close releases the pump, once no fill runs or will run.
+	close()
+}
+
+// pumpAll runs p until the input ends, every output has gone, or an error
+// ends tee (stop is then true, with the exit status); broken reports
+// outputs whose reader went away.
+func (t *teeRun) pumpAll(p pump, broken <-chan int) (stop bool, status int) {
+	fill := func() filled {
+		n, err := p.fill()
+		return filled{n, err}
+	}
+	if broken == nil {
+		// Nothing to watch while input is idle: fill here, rather than
+		// hand each chunk over from a goroutine (two context switches).
+		defer p.close()
+	} else {
+		var stop func()
+		fill, stop = t.fillAside(p, broken)
+		defer stop()
+	}
+	for t.live > 0 {
+		r := fill()
+		if r.n > 0 {
+			if stop, status := p.deliver(t, r.n); stop {
+				return true, status
+			}
+		}
+		switch {
+		case r.err == io.EOF:
+			return false, 0
+		case r.err != nil:
+			t.e.errorf("read error: %s", strerror(r.err))
+			t.ok = false
+			return false, 0
+		}
+	}
+	return false, 0
+}
+
+type filled struct {
+	n   int
+	err error
+}
+
+// fillAside runs p's fills in a goroutine of their own and returns a
+// function that starts the next and waits for it while dropping the outputs
+// reported broken (only the nopipe modes watch, and they drop a broken pipe
+// silently). Once none is left, that function reports EOF: tee ends, and a
+// fill still blocked on input is abandoned, to end with the input or with
+// the process. After stop the goroutine ends (once its fill returns); it
+// owns the pump's resources, since an abandoned fill may still use them.
+func (t *teeRun) fillAside(p pump, broken <-chan int) (fill func() filled, stop func()) {
+	next := make(chan struct{})
+	done := make(chan filled, 1) // buffered: the filler never waits on tee
+	go func() {
+		defer p.close()
+		for range next {
+			n, err := p.fill()
+			done <- filled{n, err}
+		}
+	}()
+	stop = func() { close(next) }
+	return func() filled {
+		next <- struct{}{}
+		for {
+			select {
+			case r := <-done:
+				return r
+			case i := <-broken:
+				if o := t.outs[i]; o.live {
+					t.drop(o)
+				}
+				if t.live == 0 {
+					return filled{err: io.EOF}
+				}
+			}
+		}
+	}, stop
+}
+
+// bufPump is the portable pump: read(2) and write(2) through a buffer.
+type bufPump struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (p *bufPump) fill() (int, error) {
+	return p.r.Read(p.buf)
+}
+
+func (p *bufPump) deliver(t *teeRun, n int) (bool, int) {
+	return t.writeAll(p.buf[:n])
+}
+
+func (p *bufPump) close() {}
+
+// writeAll writes b to every live output, in order.
+func (t *teeRun) writeAll(b []byte) (stop bool, status int) {
+	for _, o := range t.outs {
+		if !o.live {
+			continue
+		}
+		if err := o.write(b); err != nil {
+			if stop, status := t.fail(o, err); stop {
+				return true, status
+			}
+		}
+	}
+	return false, 0
 }
