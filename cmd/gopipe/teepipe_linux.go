@@ -2,9 +2,6 @@ package main
 
 import (
 	"io"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -361,12 +358,10 @@ func fileKind(x any) (syscall.RawConn, fdKind) {
 
 // pipeMaxSize is the most an unprivileged process may make a pipe hold.
 func pipeMaxSize() int {
-	if b, err := os.ReadFile("/proc/sys/fs/pipe-max-size"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
-			return n
-		}
+	if n := maxPipeSize(); n > 0 {
+		return n
 	}
-	return 1 << 20
+	return pipeSize
 }
 
 // enlargePipe makes the pipe hold size bytes if it holds fewer.

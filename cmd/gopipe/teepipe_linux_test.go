@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func pipeSize(t *testing.T, f *os.File, size int) {
+func setPipeSize(t *testing.T, f *os.File, size int) {
 	t.Helper()
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -76,7 +76,7 @@ func TestPipePumpPartialTees(t *testing.T) {
 	}
 	// Small output pipes (newPipePump enlarged them) make partial tees.
 	for _, w := range writers {
-		pipeSize(t, w, 4096)
+		setPipeSize(t, w, 4096)
 	}
 	go func() {
 		inW.Write(in)
