@@ -448,11 +448,48 @@ func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	message := cfg.MessageMode
+	if !message {
+		// A message-type pipe is read in message mode whatever the client
+		// asked (as go-winio's clients do): it is the only kind where
+		// CloseWrite can half-close, with a zero-length message.
+		if message, err = adoptMessageMode(f); err != nil {
+			f.Close()
+			return nil, &os.PathError{Op: "dial", Path: path, Err: err}
+		}
+	}
 	// The handle stays f's; we only use it raw through f.SyscallConn.
-	c, err := newPipeConn(f, windows.InvalidHandle, path, cfg.MessageMode, false)
+	c, err := newPipeConn(f, windows.InvalidHandle, path, message, false)
 	if err != nil {
 		return nil, err
 	}
 	c.owner = owner
 	return c, nil
+}
+
+// adoptMessageMode switches a client of a message-type pipe to message
+// read mode, and tells whether it did.
+func adoptMessageMode(f *os.File) (bool, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false, err
+	}
+	var message bool
+	cerr := rc.Control(func(fd uintptr) {
+		var flags uint32
+		if err = windows.GetNamedPipeInfo(windows.Handle(fd), &flags, nil, nil, nil); err != nil {
+			return
+		}
+		if flags&windows.PIPE_TYPE_MESSAGE == 0 {
+			return
+		}
+		mode := uint32(windows.PIPE_READMODE_MESSAGE)
+		if err = windows.SetNamedPipeHandleState(windows.Handle(fd), &mode, nil, nil); err == nil {
+			message = true
+		}
+	})
+	if cerr != nil {
+		return false, cerr
+	}
+	return message, err
 }

@@ -64,7 +64,13 @@ func TestCatProgressInTerminal(t *testing.T) {
 		return string(out)
 	}
 	tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "12", "sh")
-	t.Cleanup(func() { exec.Command(tmuxPath, "-L", socket, "kill-server").Run() })
+	t.Cleanup(func() {
+		// The server's socket is under TMUX_TMPDIR: kill it with the
+		// same environment, or it outlives the test.
+		kill := exec.Command(tmuxPath, "-L", socket, "kill-server")
+		kill.Env = env
+		kill.Run()
+	})
 
 	// Everything the pane shows comes down the pane FIFO.
 	tmux("pipe-pane", "-t", "t", "-O", "cat > pane")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"unicode"
@@ -39,6 +40,14 @@ func strerror(err error) string {
 func capitalize(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// isWindowsPath tells a drive path (C:\x, C:/x) or a UNC or device path
+// (\\server\share, \\.\pipe\x).
+func isWindowsPath(s string) bool {
+	drive := len(s) >= 3 && s[1] == ':' && (s[2] == '\\' || s[2] == '/') &&
+		('a' <= s[0]|0x20 && s[0]|0x20 <= 'z')
+	return drive || strings.HasPrefix(s, `\\`)
 }
 
 // quote quotes a file name for a message as GNU's quoteaf does (the
@@ -107,10 +116,15 @@ func cEscape(c byte) string {
 // quotef quotes a file name for a message as GNU's quotef does (used by
 // tee, cat and others for "PROG: NAME: error"): the name as it is when a
 // shell would take it as one word, else as quote does. A colon is quoted
-// too, since these messages use it as a separator.
+// too, since these messages use it as a separator. On Windows a Windows
+// path is left as it is: its backslashes and drive colon are no shell's
+// business there.
 func quotef(s string) string {
 	if s == "" || !utf8.ValidString(s) {
 		return quote(s)
+	}
+	if runtime.GOOS == "windows" && isWindowsPath(s) && !strings.ContainsAny(s, " \"'") {
+		return s
 	}
 	for i, r := range s {
 		switch {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,9 @@ stdout bound to the connection. Only your own user may connect unless
 
   --exec CMD          run CMD (words split as a shell would) for each client
   --max-clients N     serve at most N clients at once; others wait
-  --message           message mode (Windows message pipe, Linux SOCK_SEQPACKET)
+  --message           message mode (Linux SOCK_SEQPACKET; on Windows the pipe
+                      is always a message pipe, the only kind a client can
+                      half-close)
   --allow-user U      also let user or group U connect (repeatable)
   --allow-sid SID     also let SID connect (Windows; repeatable)
   --sddl S            the pipe's whole security descriptor (Windows, experts)
@@ -96,7 +99,10 @@ func runServe(e *env, args []string) int {
 	if err != nil {
 		return e.usage(err)
 	}
-	cfg := &fifo.Config{}
+	// On Windows only a message pipe lets a client half-close (a
+	// zero-length message), which is how dial says its input has ended;
+	// byte-mode clients can still use it.
+	cfg := &fifo.Config{MessageMode: runtime.GOOS == "windows"}
 	grace := 5 * time.Second
 	var command []string
 	for _, o := range opts {

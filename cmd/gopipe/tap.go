@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,7 +60,7 @@ func runTap(e *env, args []string) int {
 		return e.usage(errors.New("tap takes NAME and UPSTREAM"))
 	}
 	name, upstream := operands[0], operands[1]
-	l, err := fifo.Listen(name, &fifo.Config{Refused: func(p fifo.Peer, err error) {
+	l, err := fifo.Listen(name, &fifo.Config{MessageMode: runtime.GOOS == "windows", Refused: func(p fifo.Peer, err error) {
 		t.logf("refused %s: %v", p, err)
 	}})
 	if err != nil {

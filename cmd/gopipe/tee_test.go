@@ -78,7 +78,7 @@ func readFile(t *testing.T, name string) string {
 }
 
 func TestTeeCopiesToStdoutAndEveryFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	os.WriteFile(b, []byte("old content, longer than the new"), 0o644)
 	r := runTee1(t, "hello\nworld\n", a, b)
@@ -94,7 +94,7 @@ func TestTeeCopiesToStdoutAndEveryFile(t *testing.T) {
 
 func TestTeeAppends(t *testing.T) {
 	for _, flag := range []string{"-a", "--append", "--ap"} {
-		a := filepath.Join(t.TempDir(), "a")
+		a := filepath.Join(tempDir(t), "a")
 		os.WriteFile(a, []byte("one\n"), 0o644)
 		if r := runTee1(t, "two\n", flag, a); r.status != 0 {
 			t.Fatalf("%s: status %d, stderr %q", flag, r.status, r.stderr)
@@ -107,7 +107,7 @@ func TestTeeAppends(t *testing.T) {
 
 // GNU tee (since 8.24) takes "-" as a file name, not as stdout.
 func TestTeeDashIsAFile(t *testing.T) {
-	t.Chdir(t.TempDir())
+	t.Chdir(tempDir(t))
 	r := runTee1(t, "x\n", "-")
 	if r.status != 0 || r.stdout != "x\n" {
 		t.Fatalf("status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
@@ -121,7 +121,7 @@ func TestTeeFileMode(t *testing.T) {
 	if umask := currentUmask(); umask != 0o022 {
 		t.Skipf("umask %#o", umask)
 	}
-	a := filepath.Join(t.TempDir(), "a")
+	a := filepath.Join(tempDir(t), "a")
 	runTee1(t, "", a)
 	fi, err := os.Stat(a)
 	if err != nil {
@@ -133,7 +133,7 @@ func TestTeeFileMode(t *testing.T) {
 }
 
 func TestTeeUnopenableOutputIsReportedAndSkipped(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	good := filepath.Join(dir, "good")
 	missing := filepath.Join(dir, "nodir", "x")
 	r := runTee1(t, "data\n", missing, good, dir)
@@ -153,7 +153,7 @@ func TestTeeUnopenableOutputIsReportedAndSkipped(t *testing.T) {
 // In the exit modes an output that cannot be opened ends tee before it
 // reads anything.
 func TestTeeExitModeStopsAtUnopenableOutput(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	for _, mode := range []string{"exit", "exit-nopipe"} {
 		r := runTee1(t, "data\n", "--output-error="+mode, filepath.Join(dir, "nodir", "x"), filepath.Join(dir, "after-"+mode))
 		if r.status != 1 || r.stdout != "" {
@@ -248,7 +248,7 @@ func (w errWriter) Write([]byte) (int, error) { return 0, w.err }
 // A failing stdout is reported as 'standard output' and dropped; the files
 // still get everything.
 func TestTeeFailingStdout(t *testing.T) {
-	a := filepath.Join(t.TempDir(), "a")
+	a := filepath.Join(tempDir(t), "a")
 	r := runTeeWith(t, strings.NewReader("data\n"), errWriter{io.ErrClosedPipe}, "tee", a)
 	if r.status != 1 || r.stderr != "tee: 'standard output': "+strerror(io.ErrClosedPipe)+"\n" {
 		t.Errorf("status %d, stderr %q", r.status, r.stderr)

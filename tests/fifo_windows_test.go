@@ -1,0 +1,92 @@
+package tests
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runFiles runs a command with stdin, stdout and stderr in files rather
+// than pipes: under Wine a process that gopipe mkfifo starts (the FIFO's
+// holder) inherits the Unix descriptors of its parent's output, and would
+// keep a pipe open, and its reader waiting, until the FIFO is removed.
+func runFiles(t *testing.T, stdin string, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	// Not t.TempDir: Wine fails to delete its files ("Invalid function").
+	dir, err := os.MkdirTemp("", "gopipe-e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in")
+	os.WriteFile(in, []byte(stdin), 0o600)
+	files := make([]*os.File, 3)
+	for i, n := range []string{"in", "out", "err"} {
+		flag := os.O_RDONLY
+		if i > 0 {
+			flag = os.O_RDWR | os.O_CREATE | os.O_TRUNC
+		}
+		f, ferr := os.OpenFile(filepath.Join(dir, n), flag, 0o600)
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		defer f.Close()
+		files[i] = f
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = files[0], files[1], files[2]
+	err = cmd.Run()
+	o, _ := os.ReadFile(filepath.Join(dir, "out"))
+	e, _ := os.ReadFile(filepath.Join(dir, "err"))
+	return string(o), string(e), err
+}
+
+func TestWindowsFIFO(t *testing.T) {
+	gp := filepath.Join(must(binDir()), "gopipe.exe")
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "gp-e2e-" + hex.EncodeToString(b)
+	if _, errs, err := runFiles(t, "", gp, "mkfifo", name); err != nil {
+		t.Fatalf("mkfifo: %v: %s", err, errs)
+	}
+	defer runFiles(t, "", gp, "rmfifo", name)
+
+	out, errs, err := runFiles(t, "", gp, "info", name)
+	if err != nil || !strings.Contains(out, "gopipe fifo") {
+		t.Fatalf("info: %v: %q %s", err, out, errs)
+	}
+	// Any program writes into the FIFO: here cmd's echo.
+	if _, errs, err := runFiles(t, "", "cmd", "/c", `echo hi>\\.\pipe\`+name); err != nil {
+		t.Fatalf("cmd echo: %v: %s", err, errs)
+	}
+	out, errs, err = runFiles(t, "", gp, "cat", name)
+	if err != nil || out != "hi\r\n" {
+		t.Fatalf("cat: %v: %q %s", err, out, errs)
+	}
+	// tee writes to the FIFO by its pipe path, and stdout.
+	out, errs, err = runFiles(t, "teed\n", gp, "tee", `\\.\pipe\`+name)
+	if err != nil || out != "teed\n" {
+		t.Fatalf("tee: %v: %q %s", err, out, errs)
+	}
+	out, errs, err = runFiles(t, "", gp, "cat", "-n", name)
+	if err != nil || out != "     1\tteed\n" {
+		t.Fatalf("cat -n: %v: %q %s", err, out, errs)
+	}
+	if _, errs, err := runFiles(t, "", gp, "rmfifo", name); err != nil {
+		t.Fatalf("rmfifo: %v: %s", err, errs)
+	}
+	if _, _, err := runFiles(t, "", gp, "info", name); err == nil {
+		t.Fatal("the FIFO outlived rmfifo")
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
