@@ -28,6 +28,15 @@ import (
 // follows what cat draws through tmux pipe-pane, so it waits on events, not
 // on time.
 func TestCatProgressInTerminal(t *testing.T) {
+	testProgressInTerminal(t, "gopipe cat --progress data > out")
+}
+
+// TestTeeProgressInTerminal is the same for gopipe tee, its stdin the file.
+func TestTeeProgressInTerminal(t *testing.T) {
+	testProgressInTerminal(t, "gopipe tee --progress < data > out")
+}
+
+func testProgressInTerminal(t *testing.T, command string) {
 	tmuxPath, err := exec.LookPath("tmux")
 	if err != nil {
 		t.Skip("needs tmux")
@@ -82,7 +91,7 @@ func TestCatProgressInTerminal(t *testing.T) {
 	paneFile.SetReadDeadline(time.Now().Add(time.Minute))
 	pane := bufio.NewReader(paneFile)
 
-	tmux("send-keys", "-t", "t", fmt.Sprintf("gopipe cat --progress data > out; tmux -L %s wait-for -S done", socket), "Enter")
+	tmux("send-keys", "-t", "t", fmt.Sprintf("%s; tmux -L %s wait-for -S done", command, socket), "Enter")
 
 	out, err := os.Open(filepath.Join(dir, "out"))
 	if err != nil {

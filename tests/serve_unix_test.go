@@ -5,6 +5,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,4 +220,35 @@ func TestServeGracefulStop(t *testing.T) {
 	dial.Wait()
 	log.waitFor(t, "grace period over: closing 1 clients")
 	log.waitFor(t, "cut off at shutdown")
+}
+
+// A client that dies mid-message does not disturb the others.
+func TestServeClientDiesMidMessage(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	_, log := startServe(t, sock)
+	good := exec.Command(gopipe(t), "dial", sock)
+	in, _ := good.StdinPipe()
+	out, _ := good.StdoutPipe()
+	if err := good.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); good.Wait() }()
+	r := bufio.NewReader(out)
+	in.Write([]byte("before\n"))
+	if line, err := r.ReadString('\n'); err != nil || line != "before\n" {
+		t.Fatalf("%q %v", line, err)
+	}
+	// The bad client sends half a message and dies: its socket closes
+	// under the server with the message unfinished.
+	bad, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Write([]byte("half a mess"))
+	bad.Close()
+	log.waitFor(t, "client 2 ")
+	in.Write([]byte("after\n"))
+	if line, err := r.ReadString('\n'); err != nil || line != "after\n" {
+		t.Fatalf("the good client after the bad one died: %q %v", line, err)
+	}
 }

@@ -14,6 +14,9 @@ Copy standard input to each FILE, and also to standard output.
   -i, --ignore-interrupts   ignore interrupt signals
   -p                        diagnose errors writing to non pipes
       --output-error[=MODE]   set behavior on write error.  See MODE below
+      --progress            show bytes, rate and elapsed time (and a bar
+                              with ETA when stdin is a file) on standard
+                              error, if it is a terminal
       --help        display this help and exit
       --version     output version information and exit
 
@@ -63,6 +66,7 @@ var teeOpts = []optSpec{
 	{short: 'i', long: "ignore-interrupts"},
 	{short: 'p'},
 	{long: "output-error", arg: optionalArg},
+	{long: "progress"},
 	{long: "help"},
 	{long: "version"},
 }
@@ -137,6 +141,8 @@ func (t *teeRun) setOption(o option) error {
 		t.append = true
 	case "ignore-interrupts":
 		t.ignoreInterrupts = true
+	case "progress":
+		t.progress = true
 	case "p":
 		t.mode = outputErrorWarnNopipe
 	case "output-error":
@@ -157,7 +163,9 @@ type teeRun struct {
 	e                *env
 	append           bool
 	ignoreInterrupts bool
+	progress         bool
 	mode             outputError
+	prog             *progress // nil unless --progress on a terminal
 
 	outs []*teeOutput // stdout first, then the FILEs in order, as GNU writes them
 	live int          // how many outs are still written to
@@ -213,6 +221,12 @@ func (t *teeRun) run(names []string) int {
 		if broken, stop = watchPipes(t.outs); stop != nil {
 			defer stop()
 		}
+	}
+	if t.progress {
+		// Started once the outputs are open: waiting for a FIFO's reader
+		// is not part of the copy.
+		t.prog = newProgress(e, inputSize(e, []string{"-"}))
+		defer t.prog.finish()
 	}
 	p := newPipePump(t)
 	if p == nil {
@@ -323,6 +337,7 @@ func (t *teeRun) pumpAll(p pump, broken <-chan int) (stop bool, status int) {
 			if stop, status := p.deliver(t, r.n); stop {
 				return true, status
 			}
+			t.prog.add(int64(r.n))
 		}
 		switch {
 		case r.err == io.EOF:
