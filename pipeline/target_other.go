@@ -1,0 +1,20 @@
+//go:build !unix && !windows
+
+package pipeline
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+func targetOf(name string) (target, string, error) {
+	_, err := os.Stat(name)
+	switch {
+	case err == nil:
+		return file, name, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return missing, name, nil
+	}
+	return missing, name, err
+}
