@@ -225,3 +225,18 @@ func fmtSscan(r *bufio.Reader, a ...any) (int, error) {
 	}
 	return fmt.Sscan(line, a...)
 }
+
+// tempDir is t.TempDir, but under Wine, whose file system lacks what
+// os.RemoveAll uses on Windows, a directory left behind is not an error.
+func tempDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "pipeline-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil && !onWine() {
+			t.Error(err)
+		}
+	})
+	return dir
+}

@@ -25,3 +25,5 @@ func processGone(pid int) bool {
 }
 
 func killPid(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
+
+func onWine() bool { return false }

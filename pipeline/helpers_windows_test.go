@@ -25,3 +25,8 @@ func killPid(pid int) {
 	windows.TerminateProcess(h, 1)
 	windows.CloseHandle(h)
 }
+
+// onWine tells whether we run under Wine.
+func onWine() bool {
+	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
+}

@@ -251,6 +251,9 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 		wg.Go(func() {
 			r.status = exitStatus(r.cmd, r.cmd.Wait())
 			r.order = order.Add(1)
+			if r.cmd.ProcessState != nil {
+				r.exitTime = exitTime(r.cmd.ProcessState)
+			}
 			for _, f := range r.files {
 				f.Close()
 			}
@@ -263,7 +266,7 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 		st := r.status
 		if i < n-1 && r.cmd != nil && st.Code != 0 && r.writesPipe {
 			next := runs[i+1]
-			st.BrokenPipe = brokenPipe(st, next.order != 0 && next.order < r.order)
+			st.BrokenPipe = brokenPipe(st, next.endedBefore(r))
 		}
 		res.Stages[i] = st
 	}
@@ -326,7 +329,20 @@ type run struct {
 	files          []*os.File
 	cmd            *exec.Cmd // nil if it never started
 	status         Status
-	order          int64 // when it ended, among the stages (1 first)
+	order          int64 // when Wait returned, among the stages (1 first)
+	exitTime       int64 // when it exited by the OS's clock, 0 if unknown
+}
+
+// endedBefore reports whether r exited before q did: by the OS's exit
+// times when they tell them apart, else by when Wait returned.
+func (r *run) endedBefore(q *run) bool {
+	if r.order == 0 || q.order == 0 {
+		return false
+	}
+	if r.exitTime != 0 && q.exitTime != 0 && r.exitTime != q.exitTime {
+		return r.exitTime < q.exitTime
+	}
+	return r.order < q.order
 }
 
 // start opens r's redirections and starts it, setting r.cmd, or r.status

@@ -122,7 +122,7 @@ func TestStderrIntoPipe(t *testing.T) {
 // `2>&1 >file` sends stderr where stdout was, and stdout to the file.
 func TestRedirectionsApplyInOrder(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := tempDir(t)
 	f := filepath.Join(dir, "f")
 	var out, errOut bytes.Buffer
 	s := helper("both", "o", "e")
@@ -136,7 +136,7 @@ func TestRedirectionsApplyInOrder(t *testing.T) {
 
 func TestFileRedirections(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := tempDir(t)
 	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
 	if err := os.WriteFile(in, []byte("data\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -158,7 +158,7 @@ func TestMissingInputFailsOnlyItsStage(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s := helper("cat")
-	s.Redirects = []Redirect{{FD: 0, Op: Input, Name: filepath.Join(t.TempDir(), "nothing")}}
+	s.Redirects = []Redirect{{FD: 0, Op: Input, Name: filepath.Join(tempDir(t), "nothing")}}
 	res := mustRun(t, &Pipeline{Stdout: &out, Stages: []Stage{s, helper("echo", "still", "runs")}})
 	if got := codes(res); !slices.Equal(got, []int{1, 0}) {
 		t.Errorf("PIPESTATUS %v, want [1 0]", got)
@@ -235,7 +235,7 @@ func TestPipefailCountsEarlyFailure(t *testing.T) {
 
 func TestFIFORedirections(t *testing.T) {
 	t.Parallel()
-	name := filepath.Join(t.TempDir(), "fifo")
+	name := filepath.Join(tempDir(t), "fifo")
 	if runtime.GOOS == "windows" {
 		name = "gopipe-pipeline-test-" + strconv.Itoa(os.Getpid())
 	}
@@ -260,7 +260,7 @@ func TestMakeFIFO(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("a Windows FIFO's name is a pipe's, not a path in TempDir")
 	}
-	name := filepath.Join(t.TempDir(), "new")
+	name := filepath.Join(tempDir(t), "new")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	w := helper("echo", "made")
@@ -282,7 +282,7 @@ func TestMakeFIFO(t *testing.T) {
 // An open of a FIFO nobody else opens ends with the context.
 func TestCancelWhileOpeningFIFO(t *testing.T) {
 	t.Parallel()
-	name := filepath.Join(t.TempDir(), "fifo")
+	name := filepath.Join(tempDir(t), "fifo")
 	if runtime.GOOS == "windows" {
 		t.Skip("a Windows FIFO writer does not wait for a reader")
 	}

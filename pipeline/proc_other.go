@@ -56,3 +56,5 @@ func (g *group) signal(sig os.Signal) error {
 
 func exitCode(ps *os.ProcessState) (int, os.Signal)     { return ps.ExitCode(), nil }
 func brokenPipe(_ Status, consumerEndedFirst bool) bool { return consumerEndedFirst }
+
+func exitTime(*os.ProcessState) int64 { return 0 }

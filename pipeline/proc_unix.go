@@ -134,3 +134,7 @@ func exitCode(ps *os.ProcessState) (int, os.Signal) {
 }
 
 func brokenPipe(st Status, _ bool) bool { return st.Signal == syscall.SIGPIPE }
+
+// exitTime is unknown on Unix, where only a SIGPIPE death is taken for a
+// broken pipe.
+func exitTime(*os.ProcessState) int64 { return 0 }

@@ -136,3 +136,13 @@ func (g *group) release() {
 
 func exitCode(ps *os.ProcessState) (int, os.Signal)     { return ps.ExitCode(), nil }
 func brokenPipe(_ Status, consumerEndedFirst bool) bool { return consumerEndedFirst }
+
+// exitTime is the process's exit time from GetProcessTimes, which unlike
+// the order in which waits return is not reordered by the scheduler (nor
+// by Wine's server), though it ticks only every 15.6ms or so.
+func exitTime(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.ExitTime.Nanoseconds()
+	}
+	return 0
+}
