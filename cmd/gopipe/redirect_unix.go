@@ -156,3 +156,7 @@ func rawNewlines(tty *os.File) error {
 	}
 	return terr
 }
+
+// isInterrupt reports whether sig is what a terminal sends for ctrl-C or
+// ctrl-\.
+func isInterrupt(sig os.Signal) bool { return sig == syscall.SIGINT || sig == syscall.SIGQUIT }

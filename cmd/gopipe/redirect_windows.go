@@ -19,3 +19,6 @@ func osName() string { return "Windows" }
 func redirectPTY(*env, context.Context, *redirectConfig, io.Reader, io.Writer, io.Writer, func(func(os.Signal))) int {
 	panic("unreachable: no pty on Windows")
 }
+
+// Windows reports no deaths by signal.
+func isInterrupt(os.Signal) bool { return false }
