@@ -30,8 +30,10 @@ kills it on Unix).
 SRC and DST are names, or - for ours. A FIFO waits for its other end; ctrl-C
 cancels the wait. A missing DST is created as a file unless --mkfifo is given;
 a missing SRC is an error. The signals we get are passed on to CMD, and CMD's
-output is delivered before we exit. Exit status: CMD's; 125 when redirect
-itself fails, 126 when CMD cannot run, 127 when it is not found.
+output is delivered before we exit. A CMD called gopipe is this program.
+
+Exit status: CMD's; 125 when redirect itself fails, 126 when CMD cannot run,
+127 when it is not found.
 `
 
 var redirectOpts = []optSpec{
@@ -169,7 +171,7 @@ func runRedirect(e *env, args []string) int {
 		})
 	}
 
-	st := pipeline.Stage{Args: cfg.argv}
+	st := pipeline.Stage{Args: cfg.argv, Path: selfPath(cfg.argv[0])}
 	if cfg.stderrToStdout {
 		st.Redirects = []pipeline.Redirect{{FD: 2, Op: pipeline.Dup, Src: 1}}
 	}
@@ -186,6 +188,19 @@ func runRedirect(e *env, args []string) int {
 		return statusFailed
 	}
 	return e.stageStatus("redirect", res.Stages[0])
+}
+
+// selfPath is this program's path when name is "gopipe", so that a command
+// line naming gopipe runs this very program, on PATH or not; else "".
+func selfPath(name string) string {
+	if name != "gopipe" {
+		return ""
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return self
 }
 
 // stageStatus reports a stage that could not run, and returns its status.

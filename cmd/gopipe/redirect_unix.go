@@ -60,6 +60,9 @@ func redirectPTY(e *env, ctx context.Context, cfg *redirectConfig, in io.Reader,
 	followSize(e, master)
 
 	cmd := exec.Command(cfg.argv[0], cfg.argv[1:]...)
+	if self := selfPath(cfg.argv[0]); self != "" {
+		cmd.Path, cmd.Err = self, nil
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, slave, stderr
 	if cfg.stderrToStdout {
 		cmd.Stderr = slave

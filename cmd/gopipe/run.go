@@ -64,9 +64,6 @@ func runRun(e *env, args []string) int {
 		}
 		return 2
 	}
-	if self, err := os.Executable(); err == nil {
-		r.self = self
-	}
 
 	sigs := make(chan os.Signal, 8)
 	e.notify(sigs, forwardedSignals...)
@@ -401,7 +398,6 @@ func doubleQuoted(b *strings.Builder, s string) {
 type runner struct {
 	e                    *env
 	pipefail, pipestatus bool
-	self                 string // this program, run for a command called gopipe
 
 	mu      sync.Mutex
 	current *pipeline.Pipeline
@@ -454,9 +450,7 @@ func (r *runner) pipe(n *pipeNode) int {
 		Pipefail: r.pipefail,
 	}
 	for _, s := range n.stages {
-		if s.Args[0] == "gopipe" && r.self != "" {
-			s.Path = r.self
-		}
+		s.Path = selfPath(s.Args[0])
 		p.Stages = append(p.Stages, s)
 	}
 	if f, ok := e.stdin.(*os.File); ok {

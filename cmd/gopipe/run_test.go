@@ -57,7 +57,7 @@ func TestRunStatuses(t *testing.T) {
 		{[]string{"gopipe testexit 2 && gopipe testexit 4"}, 2, ""},
 		{[]string{"gopipe testexit 5; gopipe testexit 0"}, 0, ""},
 		{[]string{"gopipe testexit 3 | gopipe testexit 0"}, 0, ""},
-		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testexit 0"}, 3, ""},
+		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testcat"}, 3, ""},
 		{[]string{"--pipestatus", "gopipe testexit 3 | gopipe testexit 0 | gopipe testexit 1"}, 1, "gopipe: run: pipestatus: 3 0 1\n"},
 		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: "},
 		{[]string{""}, 0, ""},
