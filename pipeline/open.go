@@ -21,7 +21,9 @@ const (
 // OpenRedirect opens what r names as pipeline stages do: a FIFO or named
 // pipe through package fifo, which waits for the other end until ctx ends;
 // anything else as a file, created (mode 0666 less the umask) or truncated
-// for Output. r.Op must not be Dup.
+// for Output. r.Op must not be Dup. The file is for a child process to
+// inherit: a FIFO is in blocking mode, as programs expect their stdio to be,
+// and so has no deadlines.
 func OpenRedirect(ctx context.Context, r Redirect) (*os.File, error) {
 	return openRedirect(ctx, r)
 }
@@ -41,12 +43,12 @@ func openRedirect(ctx context.Context, r Redirect) (*os.File, error) {
 	switch r.Op {
 	case Input:
 		if kind == pipe {
-			return fifo.OpenReader(ctx, path)
+			return forChild(fifo.OpenReader(ctx, path))
 		}
 		return os.Open(name)
 	case Output, Append:
 		if kind == pipe {
-			return fifo.OpenWriter(ctx, path)
+			return forChild(fifo.OpenWriter(ctx, path))
 		}
 		flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 		if r.Op == Append {

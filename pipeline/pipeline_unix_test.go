@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -117,4 +118,20 @@ func TestOneProcessGroup(t *testing.T) {
 	w.Close()
 	waitGone(t, child)
 	waitGone(t, stage)
+}
+
+// A FIFO handed to a stage is in blocking mode, as programs expect of
+// their stdio: package fifo opens it non-blocking.
+func TestFIFOIsBlockingForTheStage(t *testing.T) {
+	t.Parallel()
+	name := tempDir(t) + "/fifo"
+	w := helper("echo", "x")
+	w.Redirects = []Redirect{{FD: 1, Op: Output, Name: name, MakeFIFO: true}}
+	r := helper("blocking")
+	r.Redirects = []Redirect{{FD: 0, Op: Input, Name: name, MakeFIFO: true}}
+	var out strings.Builder
+	res := mustRun(t, &Pipeline{Stdout: &out, Stages: []Stage{w, r}})
+	if out.String() != "blocking\n" || res.Code != 0 {
+		t.Errorf("stdout %q, PIPESTATUS %v", out.String(), codes(res))
+	}
 }
