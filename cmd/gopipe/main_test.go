@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 	}
 	// Children of `gopipe run` tests that run "gopipe" run this binary.
 	os.Setenv(mainEnv, "1")
+	if os.Getenv("GORACE") == "" {
+		// A race-enabled child would sleep a second as it exits.
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	os.Exit(m.Run())
 }
 
