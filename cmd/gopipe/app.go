@@ -34,6 +34,8 @@ var commands = []command{
 	{name: "rmfifo", usage: "remove FIFOs (on Windows, stop the process holding them)", run: runRmfifo, own: true},
 	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat},
 	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee},
+	{name: "redirect", usage: "run a command with stdin, stdout and stderr redirected to files, FIFOs or named pipes", run: runRedirect, own: true},
+	{name: "run", usage: "run a shell one-liner of commands, pipes, redirections, && || ; without a shell", run: runRun, own: true},
 	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, own: true},
 	{name: "dial", usage: "connect stdin and stdout to a named pipe or socket", run: runDial, own: true},
 	{name: "ls", usage: "list FIFOs and sockets (Unix) or named pipes (Windows)", run: runLs, own: true},

@@ -17,7 +17,7 @@ func isTerminal(f *os.File) bool {
 	}
 	ok := false
 	rc.Control(func(fd uintptr) {
-		_, err := unix.IoctlGetTermios(int(fd), ioctlReadTermios)
+		_, err := unix.IoctlGetTermios(int(fd), ioctlGetTermios)
 		ok = err == nil
 	})
 	return ok

@@ -4,5 +4,7 @@ package main
 
 import "golang.org/x/sys/unix"
 
-// ioctlReadTermios is the ioctl that reads a terminal's attributes.
-const ioctlReadTermios = unix.TIOCGETA
+const (
+	ioctlGetTermios = unix.TIOCGETA
+	ioctlSetTermios = unix.TIOCSETA
+)

@@ -1,8 +1,10 @@
-//go:build aix || linux || solaris
+//go:build unix && !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd
 
 package main
 
 import "golang.org/x/sys/unix"
 
-// ioctlReadTermios is the ioctl that reads a terminal's attributes.
-const ioctlReadTermios = unix.TCGETS
+const (
+	ioctlGetTermios = unix.TCGETS
+	ioctlSetTermios = unix.TCSETS
+)
