@@ -55,27 +55,34 @@ func endpointName(t *testing.T) string {
 }
 
 // checkNoLeak fails the test if it ends with more goroutines than it began
-// with. Goroutines that are ending need a moment to go, so it waits for the
-// count to settle (bounded) before judging.
+// with.
 func checkNoLeak(t *testing.T) {
 	t.Helper()
 	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			n := runtime.NumGoroutine()
-			if n <= before {
-				return
-			}
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				buf = buf[:runtime.Stack(buf, true)]
-				t.Errorf("goroutines leaked: %d before, %d after\n%s", before, n, buf)
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
+	t.Cleanup(func() { checkGoroutines(t, before) })
+}
+
+// checkGoroutines fails the test if, once the runtime has had time to
+// settle, more goroutines run than before (a leaked wait, say).
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= before {
+			return
 		}
-	})
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Errorf("goroutines leaked: %d before, %d after\n%s", before, n, buf)
+			return
+		}
+		// Polling, not synchronisation: nothing tells us when an exiting
+		// goroutine is gone.
+		runtime.Gosched()
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func newFIFO(t *testing.T) string {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -116,28 +115,6 @@ func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// checkGoroutines fails the test if, once the runtime has had time to
-// settle, more goroutines run than before (a leaked wait, say).
-func checkGoroutines(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= before {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("%d goroutines, %d before:\n%s", n, before, buf)
-		}
-		// Polling, not synchronisation: nothing tells us when an exiting
-		// goroutine is gone.
-		runtime.Gosched()
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // mustErr fails unless err matches all targets.

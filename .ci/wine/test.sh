@@ -36,20 +36,8 @@ if [ -z "$pkgs" ]; then
 	exit 2
 fi
 
-: "${WINEPREFIX:=$HOME/.wine-gopipe}"
-: "${WINEDEBUG:=-all}"
-DISPLAY=
-WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winemenubuilder.exe=d}"
-export WINEPREFIX WINEDEBUG DISPLAY WINEDLLOVERRIDES
-
+. "$here/env.sh"
 "$here/setup.sh"
-
-if command -v wine >/dev/null 2>&1; then WINE=wine; else WINE=wine64; fi
-if command -v wineserver >/dev/null 2>&1; then
-	WINESERVER=wineserver
-else
-	WINESERVER=/usr/lib/wine/wineserver64
-fi
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
