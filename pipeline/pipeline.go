@@ -211,7 +211,7 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 	var ws writers
 	stdout, stderr := ws.lock(p.Stdout), ws.lock(p.Stderr)
 	for i := range p.Stages {
-		r := &run{stage: &p.Stages[i], stdin: p.Stdin, stdout: stdout, stderr: stderr}
+		r := &run{stage: &p.Stages[i], stdin: readerFor(p.Stdin), stdout: stdout, stderr: stderr}
 		if s := p.Stages[i].Stderr; s != nil {
 			r.stderr = ws.lock(s)
 		}
@@ -361,7 +361,7 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 			return
 		}
 		r.files = append(r.files, f)
-		fds[rd.FD] = f
+		fds[rd.FD] = stageIO(f, rd.Op == Input)
 	}
 	cmd := exec.CommandContext(ctx, s.Args[0], s.Args[1:]...)
 	if s.Path != "" {
@@ -448,6 +448,26 @@ func exitStatus(cmd *exec.Cmd, err error) Status {
 	return st
 }
 
+// stageIO is how a stage gets a redirection's file: as it is, unless the
+// child could not use it (see needsRelay).
+func stageIO(f *os.File, input bool) any {
+	switch {
+	case !needsRelay(f):
+		return f
+	case input:
+		return struct{ io.Reader }{f}
+	}
+	return struct{ io.Writer }{f}
+}
+
+// readerFor is stageIO for the pipeline's own stdin.
+func readerFor(r io.Reader) io.Reader {
+	if f, ok := r.(*os.File); ok && needsRelay(f) {
+		return struct{ io.Reader }{f}
+	}
+	return r
+}
+
 // writers gives every io.Writer a pipeline writes to that is not an
 // *os.File one lockedWriter: os/exec copies each stage's output to it in a
 // goroutine of its own, and stages may share a writer (the pipeline's
@@ -461,7 +481,7 @@ func (ws *writers) lock(w io.Writer) io.Writer {
 	if w == nil {
 		return nil
 	}
-	if _, ok := w.(*os.File); ok {
+	if f, ok := w.(*os.File); ok && !needsRelay(f) {
 		return w
 	}
 	// Comparing interfaces holding the same uncomparable type panics.

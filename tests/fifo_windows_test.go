@@ -76,6 +76,15 @@ func TestWindowsFIFO(t *testing.T) {
 	if err != nil || out != "     1\tteed\n" {
 		t.Fatalf("cat -n: %v: %q %s", err, out, errs)
 	}
+	// redirect sends a command's stdout into the FIFO (relayed for the
+	// child, whose stdio cannot be the overlapped pipe handle itself).
+	if _, errs, err := runFiles(t, "redirected\n", gp, "redirect", "--stdout", name, "--", gp, "cat"); err != nil {
+		t.Fatalf("redirect: %v: %s", err, errs)
+	}
+	out, errs, err = runFiles(t, "", gp, "cat", name)
+	if err != nil || out != "redirected\n" {
+		t.Fatalf("cat after redirect: %v: %q %s", err, out, errs)
+	}
 	if _, errs, err := runFiles(t, "", gp, "rmfifo", name); err != nil {
 		t.Fatalf("rmfifo: %v: %s", err, errs)
 	}
