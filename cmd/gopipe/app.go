@@ -23,6 +23,8 @@ type command struct {
 	aliases []string
 	usage   string
 	run     func(e *env, args []string) int
+	// opts are the command's options, for shell completion.
+	opts []optSpec
 	// own marks gopipe's own commands, as opposed to those modelled on GNU
 	// tools: their messages start "gopipe: " and usage errors exit 2.
 	own bool
@@ -30,17 +32,17 @@ type command struct {
 
 // commands is every applet, in the order `gopipe --list` shows them.
 var commands = []command{
-	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo},
-	{name: "rmfifo", usage: "remove FIFOs (on Windows, stop the process holding them)", run: runRmfifo, own: true},
-	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat},
-	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee},
-	{name: "redirect", usage: "run a command with stdin, stdout and stderr redirected to files, FIFOs or named pipes", run: runRedirect, own: true},
-	{name: "run", usage: "run a shell one-liner of commands, pipes, redirections, && || ; without a shell", run: runRun, own: true},
-	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, own: true},
-	{name: "dial", usage: "connect stdin and stdout to a named pipe or socket", run: runDial, own: true},
-	{name: "ls", usage: "list FIFOs and sockets (Unix) or named pipes (Windows)", run: runLs, own: true},
-	{name: "info", usage: "describe a FIFO, socket or named pipe", run: runInfo, own: true},
-	{name: "tap", usage: "relay clients to another pipe, printing the traffic", run: runTap, own: true},
+	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo, opts: mkfifoOpts},
+	{name: "rmfifo", usage: "remove FIFOs (on Windows, stop the process holding them)", run: runRmfifo, opts: rmfifoOpts, own: true},
+	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat, opts: catOpts},
+	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee, opts: teeOpts},
+	{name: "redirect", usage: "run a command with stdin, stdout and stderr redirected to files, FIFOs or named pipes", run: runRedirect, opts: redirectOpts, own: true},
+	{name: "run", usage: "run a shell one-liner of commands, pipes, redirections, && || ; without a shell", run: runRun, opts: runOpts, own: true},
+	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, opts: serveOpts, own: true},
+	{name: "dial", usage: "connect stdin and stdout to a named pipe or socket", run: runDial, opts: dialOpts, own: true},
+	{name: "ls", usage: "list FIFOs and sockets (Unix) or named pipes (Windows)", run: runLs, opts: jsonOpts, own: true},
+	{name: "info", usage: "describe a FIFO, socket or named pipe", run: runInfo, opts: jsonOpts, own: true},
+	{name: "tap", usage: "relay clients to another pipe, printing the traffic", run: runTap, opts: tapOpts, own: true},
 }
 
 func lookup(name string) *command {
@@ -164,52 +166,27 @@ func dispatch(e *env, args []string) int {
 			return list(e, args[1:])
 		case "--install":
 			return install(e, args[1:])
+		case "--version", "-v":
+			fmt.Fprintf(e.stdout, "gopipe %s\n", version())
+			return 0
+		case "--man":
+			return man(e, args[1:])
+		case "--completion":
+			return completion(e, args[1:])
+		case "help":
+			if len(args) > 1 && args[1] == "--man" {
+				return man(e, args[2:])
+			}
 		}
 	}
 	return runApp(e, args)
 }
 
-// runApp runs gopipe itself with urfave/cli: help, --version and dispatch
-// to the applets, which parse their own arguments GNU-style.
+// runApp runs gopipe itself with urfave/cli: help and dispatch to the
+// applets, which parse their own arguments GNU-style.
 func runApp(e *env, args []string) int {
 	status := 0
-	app := &cli.App{
-		Name:      "gopipe",
-		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
-		UsageText: "gopipe COMMAND [ARG...]\ngopipe --list\ngopipe --install [-s] DIR",
-		Version:   version(),
-		Reader:    e.stdin,
-		Writer:    e.stdout,
-		ErrWriter: e.stderr,
-		// urfave's default handler calls os.Exit mid-run: we map errors to
-		// exit statuses ourselves.
-		ExitErrHandler:  func(*cli.Context, error) {},
-		HideHelpCommand: true,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return cli.Exit(fmt.Sprintf("gopipe: %v\nTry 'gopipe --help' for more information.", err), 2)
-		},
-		CommandNotFound: func(_ *cli.Context, name string) {
-			fmt.Fprintf(e.stderr, "gopipe: %s: applet not found\n", name)
-			status = 127
-		},
-	}
-	for i := range commands {
-		c := &commands[i]
-		app.Commands = append(app.Commands, &cli.Command{
-			Name:            c.name,
-			Aliases:         c.aliases,
-			Usage:           c.usage,
-			SkipFlagParsing: true,
-			HideHelp:        true,
-			Action: func(ctx *cli.Context) error {
-				sub := *e
-				sub.enter(c, "gopipe "+c.name)
-				status = c.run(&sub, ctx.Args().Slice())
-				e.dieBy = sub.dieBy
-				return nil
-			},
-		})
-	}
+	app := newApp(e, &status)
 	err := app.RunContext(e.ctx, append([]string{"gopipe"}, args...))
 	var ec cli.ExitCoder
 	switch {
@@ -224,6 +201,52 @@ func runApp(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "gopipe: %v\n", err)
 		return 2
 	}
+}
+
+// newApp is gopipe as a urfave/cli App, whose commands run the applets in
+// e and leave their exit status in *status. Commands without a usage line
+// (tests' own) are hidden.
+func newApp(e *env, status *int) *cli.App {
+	app := &cli.App{
+		Name:      "gopipe",
+		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
+		UsageText: "gopipe COMMAND [ARG...]\ngopipe --list\ngopipe --install [-s] DIR\ngopipe --version\ngopipe --man\ngopipe --completion bash|zsh|fish|powershell",
+		Version:   version(),
+		Reader:    e.stdin,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// urfave's default handler calls os.Exit mid-run: we map errors to
+		// exit statuses ourselves.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		HideVersion:     true, // dispatch prints it, as "gopipe VERSION"
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("gopipe: %v\nTry 'gopipe --help' for more information.", err), 2)
+		},
+		CommandNotFound: func(_ *cli.Context, name string) {
+			fmt.Fprintf(e.stderr, "gopipe: %s: applet not found\n", name)
+			*status = 127
+		},
+	}
+	for i := range commands {
+		c := &commands[i]
+		app.Commands = append(app.Commands, &cli.Command{
+			Name:            c.name,
+			Aliases:         c.aliases,
+			Usage:           c.usage,
+			Hidden:          c.usage == "",
+			SkipFlagParsing: true,
+			HideHelp:        true,
+			Action: func(ctx *cli.Context) error {
+				sub := *e
+				sub.enter(c, "gopipe "+c.name)
+				*status = c.run(&sub, ctx.Args().Slice())
+				e.dieBy = sub.dieBy
+				return nil
+			},
+		})
+	}
+	return app
 }
 
 // list prints the applet names, one a line, like busybox --list.

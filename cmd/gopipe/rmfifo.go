@@ -13,8 +13,10 @@ left alone), stop their holders on Windows, where a FIFO made by
 'gopipe mkfifo' lives until it is removed.
 `
 
+var rmfifoOpts = []optSpec{{long: "help"}}
+
 func runRmfifo(e *env, args []string) int {
-	opts, names, err := getopt(args, []optSpec{{long: "help"}})
+	opts, names, err := getopt(args, rmfifoOpts)
 	if err != nil {
 		return e.usage(err)
 	}

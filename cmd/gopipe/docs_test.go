@@ -1,0 +1,114 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	for _, flag := range []string{"--version", "-v"} {
+		status, stdout, stderr := runT(t, "", "gopipe", flag)
+		if status != 0 || stdout != "gopipe "+version()+"\n" || !regexp.MustCompile(`^gopipe \S+\n$`).MatchString(stdout) {
+			t.Errorf("gopipe %s: %d %q %q", flag, status, stdout, stderr)
+		}
+	}
+}
+
+func TestMan(t *testing.T) {
+	for _, args := range [][]string{{"gopipe", "--man"}, {"gopipe", "help", "--man"}} {
+		status, page, stderr := runT(t, "", args...)
+		if status != 0 || !strings.HasPrefix(page, ".nh\n.TH gopipe 1") {
+			t.Fatalf("%q: %d %q %s", args, status, page[:min(len(page), 100)], stderr)
+		}
+		for _, c := range documented() {
+			help := helpText(c)
+			if help == "" {
+				t.Errorf("%s --help prints nothing", c.name)
+			}
+			if !strings.Contains(page, "\n.SS "+strings.Join(names(c), ", ")+"\n") {
+				t.Errorf("%q: no section for %s", args, c.name)
+			}
+			// The usage line, as roff escapes it.
+			if !strings.Contains(page, strings.ReplaceAll(synopsis(help), `\`, `\\`)) {
+				t.Errorf("%q: no synopsis %q for %s", args, synopsis(help), c.name)
+			}
+		}
+	}
+	if status, _, _ := runT(t, "", "gopipe", "--man", "x"); status != 2 {
+		t.Errorf("--man x: status %d, want 2", status)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range shells {
+		status, script, stderr := runT(t, "", "gopipe", "--completion", shell)
+		if status != 0 || script == "" {
+			t.Fatalf("--completion %s: %d %s", shell, status, stderr)
+		}
+		for _, c := range documented() {
+			for _, n := range names(c) {
+				if !regexp.MustCompile(`\b` + n + `\b`).MatchString(script) {
+					t.Errorf("%s: no command %s", shell, n)
+				}
+			}
+			for _, o := range longOpts(c) {
+				if !strings.Contains(script, strings.TrimPrefix(o, "--")) {
+					t.Errorf("%s: no option %s of %s", shell, o, c.name)
+				}
+			}
+		}
+		check := map[string]string{"bash": "bash", "zsh": "zsh", "fish": "fish"}[shell]
+		if check == "" {
+			continue
+		}
+		sh, err := exec.LookPath(check)
+		if err != nil {
+			t.Logf("no %s to check the %s script", check, shell)
+			continue
+		}
+		file := filepath.Join(t.TempDir(), "completion."+shell)
+		if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(sh, "-n", file).CombinedOutput(); err != nil {
+			t.Errorf("%s -n: %v\n%s", sh, err, out)
+		}
+	}
+	for _, args := range [][]string{{"--completion"}, {"--completion", "tcsh"}, {"--completion", "bash", "x"}} {
+		if status, _, _ := runT(t, "", append([]string{"gopipe"}, args...)...); status != 2 {
+			t.Errorf("%q: status %d, want 2", args, status)
+		}
+	}
+}
+
+// TestBashCompletion runs the bash script's function on a few command lines.
+func TestBashCompletion(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	_, script, _ := runT(t, "", "gopipe", "--completion", "bash")
+	file := filepath.Join(t.TempDir(), "gopipe.bash")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]string{
+		"gopipe mk":             "mkfifo",
+		"gopipe pipecat --squ":  "--squeeze-blank",
+		"gopipe tee --output":   "--output-error",
+		"gopipe --completion z": "zsh",
+		"gopipe --ver":          "--version",
+	} {
+		words := strings.Fields(line)
+		cmd := exec.Command(bash, "--norc", "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($#-1)); _gopipe; echo "${COMPREPLY[*]}"`, "bash", file)
+		cmd.Args = append(cmd.Args, words...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("%q: %q %v, want %q", line, out, err, want)
+		}
+	}
+}
