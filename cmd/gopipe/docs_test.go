@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,6 +110,35 @@ func TestBashCompletion(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != want {
 			t.Errorf("%q: %q %v, want %q", line, out, err, want)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/commands.md")
+
+// TestCommandsMarkdown fails when docs/commands.md is not what the program
+// makes of its commands; go generate (go test -run TestCommandsMarkdown
+// -update) rewrites it.
+func TestCommandsMarkdown(t *testing.T) {
+	file := filepath.Join("..", "..", "docs", "commands.md")
+	want := commandsMarkdown()
+	if *update {
+		if err := os.WriteFile(file, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Windows checkout may have made the line ends CRLF.
+	if strings.ReplaceAll(string(got), "\r\n", "\n") != want {
+		t.Errorf("%s is stale: run go generate ./cmd/gopipe", file)
+	}
+	for _, c := range documented() {
+		if !strings.Contains(want, "\n## "+c.name+"\n") || !strings.Contains(want, helpText(c)) {
+			t.Errorf("no section with the --help of %s", c.name)
 		}
 	}
 }
