@@ -1,0 +1,64 @@
+//go:build unix
+
+package tests
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDocBlocks runs every ```sh block of README.md and docs/*.md, each in
+// a fresh directory with gopipe first on PATH, so that the documentation
+// cannot rot. A block fails if bash -e does; whatever a block leaves
+// running is killed with its process group.
+func TestDocBlocks(t *testing.T) {
+	dir, err := binDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../docs/*.md")
+	files = append([]string{"../README.md"}, files...)
+	block := regexp.MustCompile("(?ms)^```sh\n(.*?)^```$")
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range block.FindAllStringSubmatch(string(text), -1) {
+			name := filepath.Base(f) + "#" + string(rune('1'+i))
+			t.Run(name, func(t *testing.T) {
+				runDocBlock(t, dir, m[1])
+			})
+		}
+	}
+}
+
+func runDocBlock(t *testing.T, bin, script string) {
+	work := t.TempDir()
+	// The README is at hand, as in a clone.
+	if b, err := os.ReadFile("../README.md"); err == nil {
+		os.WriteFile(filepath.Join(work, "README.md"), b, 0o644)
+	}
+	run := filepath.Join(work, ".run")
+	os.Mkdir(run, 0o700)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-e", "-c", script)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "XDG_RUNTIME_DIR="+run)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.CombinedOutput()
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what the block left behind
+	if err != nil {
+		t.Fatalf("%v\n--- script:\n%s--- output:\n%s", err, script, out)
+	}
+	t.Logf("output:\n%s", strings.TrimSpace(string(out)))
+}
