@@ -55,8 +55,17 @@ func runDocBlock(t *testing.T, bin, script string) {
 	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "XDG_RUNTIME_DIR="+run)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	out, err := cmd.CombinedOutput()
+	// Output to a file, not a pipe: what a block leaves in the background
+	// (a server it killed late, say) must not keep us waiting for EOF.
+	logf, err := os.Create(filepath.Join(t.TempDir(), "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	err = cmd.Run()
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what the block left behind
+	out, _ := os.ReadFile(logf.Name())
 	if err != nil {
 		t.Fatalf("%v\n--- script:\n%s--- output:\n%s", err, script, out)
 	}
