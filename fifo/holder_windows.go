@@ -17,7 +17,7 @@ package fifo
 // leaves mid-stream disconnects the writers and drops the queue, as the
 // last reader closing a Unix FIFO makes writers fail with EPIPE.
 //
-// See docs/design-windows.md for the trade-offs.
+// See docs/design.md ("Windows", "FIFOs") for the trade-offs.
 
 import (
 	"bufio"

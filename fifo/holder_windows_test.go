@@ -68,7 +68,7 @@ func TestFIFOWriterFirst(t *testing.T) {
 	writeFIFO(t, ctx, name, "again\n")
 	// Writers that follow each other within the holder's reaction time
 	// (here microseconds, in one process) may swap: see
-	// docs/design-windows.md. Each one's data stays whole.
+	// docs/design.md. Each one's data stays whole.
 	switch got := readFIFO(t, ctx, name); got {
 	case "hello\nagain\n":
 	case "again\nhello\n":

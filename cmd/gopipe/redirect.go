@@ -107,34 +107,22 @@ func runRedirect(e *env, args []string) int {
 	defer cancel()
 	// Signals: while we open the targets they cancel the opens (a FIFO
 	// may wait for a reader forever); once CMD runs they are CMD's.
-	sigs := make(chan os.Signal, 8)
-	e.notify(sigs, forwardedSignals...)
-	defer e.stopNotify(sigs)
 	var (
 		mu      sync.Mutex
 		deliver func(os.Signal) // nil while opening
 		got     os.Signal
 	)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case sig := <-sigs:
-				mu.Lock()
-				switch {
-				case deliver != nil:
-					deliver(sig)
-				case endsWait(sig):
-					got = sig
-					cancel()
-				}
-				mu.Unlock()
-			}
+	defer onSignals(e, func(sig os.Signal) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case deliver != nil:
+			deliver(sig)
+		case endsWait(sig):
+			got = sig
+			cancel()
 		}
-	}()
+	})()
 
 	files, err := openTargets(ctx, &cfg)
 	defer func() {
@@ -300,4 +288,26 @@ func signalStatus(sig os.Signal) int {
 func signalNumber(sig os.Signal) (int, bool) {
 	s, ok := sig.(syscall.Signal)
 	return int(s), ok
+}
+
+// onSignals calls handle, one at a time, for each of forwardedSignals we
+// receive, until the returned stop is called.
+func onSignals(e *env, handle func(os.Signal)) (stop func()) {
+	sigs := make(chan os.Signal, 8)
+	e.notify(sigs, forwardedSignals...)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				handle(sig)
+			}
+		}
+	}()
+	return func() {
+		e.stopNotify(sigs)
+		close(done)
+	}
 }

@@ -65,21 +65,7 @@ func runRun(e *env, args []string) int {
 		return 2
 	}
 
-	sigs := make(chan os.Signal, 8)
-	e.notify(sigs, forwardedSignals...)
-	defer e.stopNotify(sigs)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case sig := <-sigs:
-				r.signal(sig)
-			}
-		}
-	}()
+	defer onSignals(e, r.signal)()
 	return r.exec(list)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -36,25 +37,31 @@ func growPipe(f *os.File) int {
 	if err != nil {
 		return 0
 	}
-	size := 0
+	want := pipeSize
+	if m := maxPipeSize(); m > 0 && m < want {
+		want = m
+	}
+	return enlargePipe(rc, want)
+}
+
+// enlargePipe makes the pipe behind rc hold size bytes if it holds fewer,
+// and returns what it holds (0 if it is not a pipe).
+func enlargePipe(rc syscall.RawConn, size int) int {
+	got := 0
 	rc.Control(func(fd uintptr) {
 		cur, err := unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0)
 		if err != nil {
 			return
 		}
-		size = cur
-		want := pipeSize
-		if m := maxPipeSize(); m > 0 && m < want {
-			want = m
-		}
-		if cur >= want {
+		got = cur
+		if cur >= size {
 			return
 		}
-		if n, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, want); err == nil {
-			size = n
+		if n, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, size); err == nil {
+			got = n
 		}
 	})
-	return size
+	return got
 }
 
 // spliceCopy copies src to dst with splice(2), which moves pages between

@@ -364,11 +364,3 @@ func pipeMaxSize() int {
 	return pipeSize
 }
 
-// enlargePipe makes the pipe hold size bytes if it holds fewer.
-func enlargePipe(rc syscall.RawConn, size int) {
-	rc.Control(func(fd uintptr) {
-		if cur, err := unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0); err == nil && cur < size {
-			unix.FcntlInt(fd, unix.F_SETPIPE_SZ, size)
-		}
-	})
-}
