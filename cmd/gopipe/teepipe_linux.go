@@ -363,4 +363,3 @@ func pipeMaxSize() int {
 	}
 	return pipeSize
 }
-
