@@ -51,35 +51,42 @@ rm "$work/in"
 
 # name|command; each reads $SIZE bytes of zeros from a pipe. "no tee" is
 # the floor the producer and readers set on their own (one reader's work).
+# The tool runs under bash's `time`, which appends its own CPU seconds (user
+# and system) to $cpu: on 2 CPUs shared by producer, tool and readers, the
+# wall time says how the whole pipeline fares, the tool's CPU time what the
+# tool itself costs.
+cpu=$work/cpu
+export TIMEFORMAT='%3U %3S'
+T() { echo "{ time $*; } 2>>$cpu"; }
 src="head -c $SIZE /dev/zero"
 scenarios=(
 	"2 FIFOs, readers cat|no tee (floor)|$src | cat >/dev/null"
-	"2 FIFOs, readers cat|GNU tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $GNUTEE $f1 $f2 >/dev/null; wait"
-	"2 FIFOs, readers cat|gopipe tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $GOPIPE tee $f1 $f2 >/dev/null; wait"
+	"2 FIFOs, readers cat|GNU tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GNUTEE $f1 $f2 \>/dev/null); wait"
+	"2 FIFOs, readers cat|gopipe tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GOPIPE tee $f1 $f2 \>/dev/null); wait"
 )
 if command -v pv >/dev/null; then
 	scenarios+=(
-		"2 FIFOs, readers pv (splice)|GNU tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $src | $GNUTEE $f1 $f2 >/dev/null; wait"
-		"2 FIFOs, readers pv (splice)|gopipe tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $src | $GOPIPE tee $f1 $f2 >/dev/null; wait"
-		"2 FIFOs and stdout a pipe, readers cat|GNU tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $GNUTEE $f1 $f2 | cat >/dev/null; wait"
-		"2 FIFOs and stdout a pipe, readers cat|gopipe tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $GOPIPE tee $f1 $f2 | cat >/dev/null; wait"
+		"2 FIFOs, readers pv (splice)|GNU tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $src | $(T $GNUTEE $f1 $f2 \>/dev/null); wait"
+		"2 FIFOs, readers pv (splice)|gopipe tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $src | $(T $GOPIPE tee $f1 $f2 \>/dev/null); wait"
+		"2 FIFOs and stdout a pipe, readers cat|GNU tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GNUTEE $f1 $f2) | cat >/dev/null; wait"
+		"2 FIFOs and stdout a pipe, readers cat|gopipe tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GOPIPE tee $f1 $f2) | cat >/dev/null; wait"
 	)
 fi
 # A producer that splices too (pv): what is left is mostly tee's own cost.
 if command -v pv >/dev/null; then
 	psrc="pv -q -S -s $SIZE /dev/zero"
 	scenarios+=(
-		"2 FIFOs, pv producer and readers (all splice)|GNU tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $psrc | $GNUTEE $f1 $f2 >/dev/null; wait"
-		"2 FIFOs, pv producer and readers (all splice)|gopipe tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $psrc | $GOPIPE tee $f1 $f2 >/dev/null; wait"
+		"2 FIFOs, pv producer and readers (all splice)|GNU tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $psrc | $(T $GNUTEE $f1 $f2 \>/dev/null); wait"
+		"2 FIFOs, pv producer and readers (all splice)|gopipe tee|pv -q $f1 >/dev/null & pv -q $f2 >/dev/null & $psrc | $(T $GOPIPE tee $f1 $f2 \>/dev/null); wait"
 	)
 fi
 # One FIFO: tee as a pass-through, where pv and socat do the same job.
 scenarios+=(
-	"1 FIFO, reader cat|GNU tee|cat $f1 >/dev/null & $src | $GNUTEE $f1 >/dev/null; wait"
-	"1 FIFO, reader cat|gopipe tee|cat $f1 >/dev/null & $src | $GOPIPE tee $f1 >/dev/null; wait"
+	"1 FIFO, reader cat|GNU tee|cat $f1 >/dev/null & $src | $(T $GNUTEE $f1 \>/dev/null); wait"
+	"1 FIFO, reader cat|gopipe tee|cat $f1 >/dev/null & $src | $(T $GOPIPE tee $f1 \>/dev/null); wait"
 )
-command -v pv >/dev/null && scenarios+=("1 FIFO, reader cat|pv|cat $f1 >/dev/null & $src | pv -q >$f1; wait")
-command -v socat >/dev/null && scenarios+=("1 FIFO, reader cat|socat|cat $f1 >/dev/null & $src | socat -u -b 1048576 STDIN OPEN:$f1; wait")
+command -v pv >/dev/null && scenarios+=("1 FIFO, reader cat|pv|cat $f1 >/dev/null & $src | $(T pv -q \>$f1); wait")
+command -v socat >/dev/null && scenarios+=("1 FIFO, reader cat|socat|cat $f1 >/dev/null & $src | $(T socat -u -b 1048576 STDIN OPEN:$f1); wait")
 
 # seconds CMD: the mean (hyperfine) or best (plain) wall time of CMD.
 seconds() {
@@ -102,12 +109,15 @@ seconds() {
 
 echo "$(uname -sr), $(nproc) CPUs, $SIZE per run, $("$GNUTEE" --version | head -1), pipe-max-size $(cat /proc/sys/fs/pipe-max-size 2>/dev/null || echo ?)"
 echo
-echo "| scenario | tool | seconds | GiB/s | vs GNU tee |"
-echo "|---|---|---:|---:|---:|"
-declare -A gnu
+echo "| scenario | tool | seconds | GiB/s | vs GNU tee | tool's CPU s | vs GNU tee |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+declare -A gnu gnucpu
 for s in "${scenarios[@]}"; do
 	IFS='|' read -r scen tool cmd <<<"$s"
+	: >"$cpu"
 	t=$(seconds "$cmd")
+	# The mean of the tool's user+system seconds over every run.
+	c=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ { s += $1 + $2; n++ } END { if (n) printf "%.2f", s / n }' "$cpu")
 	rate=$(echo "scale=2; $bytes / $t / 1073741824" | bc)
 	if [[ $tool == "GNU tee" ]]; then
 		gnu[$scen]=$t
@@ -118,5 +128,14 @@ for s in "${scenarios[@]}"; do
 		ratio=$(echo "scale=2; ${gnu[$scen]} / $t" | bc)
 	fi
 	[[ $ratio == "–" ]] || ratio="$ratio×"
-	printf '| %s | %s | %.2f | %s | %s |\n' "$scen" "$tool" "$t" "$rate" "$ratio"
+	cratio="–"
+	if [[ -z $c ]]; then
+		c="–"
+	elif [[ $tool == "GNU tee" ]]; then
+		gnucpu[$scen]=$c
+		cratio=1.00×
+	elif [[ -n ${gnucpu[$scen]:-} ]] && (($(echo "$c > 0" | bc))); then
+		cratio=$(echo "scale=1; ${gnucpu[$scen]} / $c" | bc)×
+	fi
+	printf '| %s | %s | %.2f | %s | %s | %s | %s |\n' "$scen" "$tool" "$t" "$rate" "$ratio" "$c" "$cratio"
 done

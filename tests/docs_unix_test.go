@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,20 +22,10 @@ func TestDocBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("../docs/*.md")
-	files = append([]string{"../README.md"}, files...)
-	block := regexp.MustCompile("(?ms)^```sh\n(.*?)^```$")
-	for _, f := range files {
-		text, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, m := range block.FindAllStringSubmatch(string(text), -1) {
-			name := filepath.Base(f) + "#" + string(rune('1'+i))
-			t.Run(name, func(t *testing.T) {
-				runDocBlock(t, dir, m[1])
-			})
-		}
+	for _, b := range docBlocks(t, "sh") {
+		t.Run(b.name, func(t *testing.T) {
+			runDocBlock(t, dir, b.script)
+		})
 	}
 }
 

@@ -92,10 +92,3 @@ func TestWindowsFIFO(t *testing.T) {
 		t.Fatal("the FIFO outlived rmfifo")
 	}
 }
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}

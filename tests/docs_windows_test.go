@@ -1,0 +1,131 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/windows"
+)
+
+// TestDocBlocksCmd runs every ```bat block of README.md and docs/*.md with
+// cmd.exe, each in a fresh directory with gopipe.exe first on PATH: the
+// Windows twins of the sh blocks that TestDocBlocks runs on Unix. As under
+// bash -e, every line must succeed, except a line whose status the next
+// line reads (%errorlevel%). What a block leaves running (a server, a
+// FIFO's holder) is in a job object, terminated when the block ends.
+func TestDocBlocksCmd(t *testing.T) {
+	dir := must(binDir())
+	blocks := docBlocks(t, "bat")
+	if len(blocks) == 0 {
+		t.Fatal("no bat blocks in the documentation")
+	}
+	for _, b := range blocks {
+		t.Run(b.name, func(t *testing.T) {
+			runBatBlock(t, dir, b.script)
+		})
+	}
+}
+
+// batScript makes a block a batch file that stops at the first failing
+// line and otherwise exits 0 (cmd /c would return the last errorlevel,
+// which echo does not reset). It checks with "if errorlevel", not "||",
+// which Wine 8's cmd gets wrong for programs.
+func batScript(block string) string {
+	lines := strings.Split(strings.TrimRight(block, "\n"), "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		b.WriteString(l + "\r\n")
+		next := ""
+		if i+1 < len(lines) {
+			next = lines[i+1]
+		}
+		switch {
+		case strings.TrimSpace(l) == "" || strings.HasPrefix(l, "rem "):
+		case strings.Contains(next, "%errorlevel%"):
+			// The next line reads this one's status.
+		case strings.Contains(l, "%errorlevel%"):
+			b.WriteString("@cmd /c exit 0\r\n")
+		default:
+			b.WriteString("@if errorlevel 1 exit 1\r\n")
+		}
+	}
+	b.WriteString("@exit 0\r\n")
+	return b.String()
+}
+
+func runBatBlock(t *testing.T, bin, block string) {
+	// Not t.TempDir: Wine fails to delete its files ("Invalid function").
+	work, err := os.MkdirTemp("", "gopipe-doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	// The README is at hand, as in a clone.
+	if b, err := os.ReadFile("../README.md"); err == nil {
+		os.WriteFile(filepath.Join(work, "README.md"), b, 0o644)
+	}
+	bat := filepath.Join(work, "block.bat")
+	if err := os.WriteFile(bat, []byte(batScript(block)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Output to a file, not a pipe: a FIFO's holder inherits it under Wine
+	// and would keep a pipe open.
+	logf, err := os.Create(filepath.Join(work, "block.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+
+	job, err := windows.CreateJobObject(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.CloseHandle(job)
+	defer windows.TerminateJobObject(job, 1)
+
+	cmd := exec.Command("cmd", "/c", bat)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Suspended until it is in the job, so that nothing it starts escapes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_SUSPENDED}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := joinJob(job, cmd.Process.Pid); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(2*time.Minute, func() { windows.TerminateJobObject(job, 1) })
+	err = cmd.Wait()
+	timer.Stop()
+	out, _ := os.ReadFile(logf.Name())
+	if err != nil {
+		t.Fatalf("%v\n--- block:\n%s--- output:\n%s", err, block, out)
+	}
+	t.Logf("output:\n%s", strings.TrimSpace(string(out)))
+}
+
+var ntResumeProcess = windows.NewLazySystemDLL("ntdll.dll").NewProc("NtResumeProcess")
+
+// joinJob puts the suspended process pid in job and lets it run.
+func joinJob(job windows.Handle, pid int) error {
+	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE|windows.PROCESS_SUSPEND_RESUME, false, uint32(pid))
+	if err != nil {
+		return os.NewSyscallError("OpenProcess", err)
+	}
+	defer windows.CloseHandle(h)
+	if err := windows.AssignProcessToJobObject(job, h); err != nil {
+		return os.NewSyscallError("AssignProcessToJobObject", err)
+	}
+	if st, _, _ := ntResumeProcess.Call(uintptr(h)); st != 0 {
+		return os.NewSyscallError("NtResumeProcess", windows.NTStatus(st))
+	}
+	return nil
+}
