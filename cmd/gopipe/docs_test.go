@@ -142,3 +142,45 @@ func TestCommandsMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestPowerShellCompletionShape checks what can be checked of the
+// PowerShell script without PowerShell (none on the CI machine): that its
+// hash literal has no keys equal but for case (a PowerShell error), and
+// that brackets balance outside quoted strings.
+func TestPowerShellCompletionShape(t *testing.T) {
+	_, script, _ := runT(t, "", "gopipe", "--completion", "powershell")
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^        '([^']*)' = @\(`).FindAllStringSubmatch(script, -1) {
+		k := strings.ToLower(m[1])
+		if seen[k] {
+			t.Errorf("duplicate key %q", m[1])
+		}
+		seen[k] = true
+	}
+	if len(seen) < len(documented()) {
+		t.Errorf("%d keys for %d commands", len(seen), len(documented()))
+	}
+	var stack []rune
+	var quote rune
+	for _, r := range script {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '(' || r == '{' || r == '[':
+			stack = append(stack, r)
+		case r == ')' || r == '}' || r == ']':
+			open := map[rune]rune{')': '(', '}': '{', ']': '['}[r]
+			if len(stack) == 0 || stack[len(stack)-1] != open {
+				t.Fatalf("unbalanced %c", r)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 0 || quote != 0 {
+		t.Errorf("unclosed %q, quote %q", string(stack), quote)
+	}
+}
