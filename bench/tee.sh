@@ -49,8 +49,10 @@ for how in pipe file; do
 done
 rm "$work/in"
 
-# name|command; each reads $SIZE bytes of zeros from a pipe. "no tee" is
-# the floor the producer and readers set on their own (one reader's work).
+# name|command; each reads $SIZE bytes of zeros from a pipe. "producer
+# alone" is what head -c costs on its own, writing into a 1 MiB pipe that
+# gopipe cat splices to /dev/null: no tee can beat it. "no tee" is the floor
+# the producer and one reader set on their own.
 # The tool runs under bash's `time`, which appends its own CPU seconds (user
 # and system) to $cpu: on 2 CPUs shared by producer, tool and readers, the
 # wall time says how the whole pipeline fares, the tool's CPU time what the
@@ -60,6 +62,7 @@ export TIMEFORMAT='%3U %3S'
 T() { echo "{ time $*; } 2>>$cpu"; }
 src="head -c $SIZE /dev/zero"
 scenarios=(
+	"2 FIFOs, readers cat|producer alone|$src | $GOPIPE cat >/dev/null"
 	"2 FIFOs, readers cat|no tee (floor)|$src | cat >/dev/null"
 	"2 FIFOs, readers cat|GNU tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GNUTEE $f1 $f2 \>/dev/null); wait"
 	"2 FIFOs, readers cat|gopipe tee|cat $f1 >/dev/null & cat $f2 >/dev/null & $src | $(T $GOPIPE tee $f1 $f2 \>/dev/null); wait"

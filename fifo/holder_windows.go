@@ -90,25 +90,16 @@ func makeFIFO(name string, _ fs.FileMode) error {
 	if err != nil {
 		return perr(fmt.Errorf("finding the program to run as holder: %w", err))
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), holderEnv+"="+path)
-	// Not our working directory, which Windows would then refuse to
-	// delete for as long as the holder lives.
-	if dir, err := windows.GetSystemDirectory(); err == nil {
-		cmd.Dir = dir
+	// Out of our job if it allows that: a job that kills its processes
+	// when closed (an ssh session's, a CI step's) would otherwise take
+	// the FIFO with it. A job that forbids it fails the start with access
+	// denied; the holder then lives as long as the job does.
+	cmd, out, err := startHolder(exe, path, windows.CREATE_BREAKAWAY_FROM_JOB)
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		cmd, out, err = startHolder(exe, path, 0)
 	}
-	// Detached: no console (none to close under it, no Ctrl+C from ours),
-	// a process group of its own.
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		HideWindow:    true,
-		CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP,
-	}
-	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return perr(err)
-	}
-	if err := cmd.Start(); err != nil {
-		return perr(fmt.Errorf("starting holder: %w", err))
 	}
 	defer out.Close()
 
@@ -145,6 +136,32 @@ func makeFIFO(name string, _ fs.FileMode) error {
 	// The holder outlives us; we neither wait for it nor keep its handle.
 	cmd.Process.Release()
 	return parseHolderReport(r.line, perr)
+}
+
+// startHolder starts exe as the holder of the FIFO at path, with extra
+// creation flags, and returns its stdout, where it reports.
+func startHolder(exe, path string, flags uint32) (*exec.Cmd, io.ReadCloser, error) {
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), holderEnv+"="+path)
+	// Not our working directory, which Windows would then refuse to
+	// delete for as long as the holder lives.
+	if dir, err := windows.GetSystemDirectory(); err == nil {
+		cmd.Dir = dir
+	}
+	// Detached: no console (none to close under it, no Ctrl+C from ours),
+	// a process group of its own.
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		HideWindow:    true,
+		CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP | flags,
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("starting holder: %w", err)
+	}
+	return cmd, out, nil
 }
 
 // The holder's report is "ok" or "error KIND MESSAGE".

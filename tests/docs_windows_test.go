@@ -92,14 +92,7 @@ func runBatBlock(t *testing.T, bin, block string) {
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Suspended until it is in the job, so that nothing it starts escapes.
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_SUSPENDED}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := joinJob(job, cmd.Process.Pid); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
+	if err := startInJob(job, cmd); err != nil {
 		t.Fatal(err)
 	}
 	timer := time.AfterFunc(2*time.Minute, func() { windows.TerminateJobObject(job, 1) })
@@ -110,6 +103,24 @@ func runBatBlock(t *testing.T, bin, block string) {
 		t.Fatalf("%v\n--- block:\n%s--- output:\n%s", err, block, out)
 	}
 	t.Logf("output:\n%s", strings.TrimSpace(string(out)))
+}
+
+// startInJob starts cmd suspended, puts it in job and lets it run, so
+// that nothing it starts escapes the job.
+func startInJob(job windows.Handle, cmd *exec.Cmd) error {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if err := joinJob(job, cmd.Process.Pid); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
+	return nil
 }
 
 var ntResumeProcess = windows.NewLazySystemDLL("ntdll.dll").NewProc("NtResumeProcess")

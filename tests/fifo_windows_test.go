@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
 )
 
 // runFiles runs a command with stdin, stdout and stderr in files rather
@@ -15,6 +18,12 @@ import (
 // holder) inherits the Unix descriptors of its parent's output, and would
 // keep a pipe open, and its reader waiting, until the FIFO is removed.
 func runFiles(t *testing.T, stdin string, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return runFilesIn(t, 0, stdin, name, args...)
+}
+
+// runFilesIn is runFiles with the command in job, if not 0.
+func runFilesIn(t *testing.T, job windows.Handle, stdin string, name string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	// Not t.TempDir: Wine fails to delete its files ("Invalid function").
 	dir, err := os.MkdirTemp("", "gopipe-e2e")
@@ -39,7 +48,14 @@ func runFiles(t *testing.T, stdin string, name string, args ...string) (stdout, 
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = files[0], files[1], files[2]
-	err = cmd.Run()
+	if job != 0 {
+		err = startInJob(job, cmd)
+		if err == nil {
+			err = cmd.Wait()
+		}
+	} else {
+		err = cmd.Run()
+	}
 	o, _ := os.ReadFile(filepath.Join(dir, "out"))
 	e, _ := os.ReadFile(filepath.Join(dir, "err"))
 	return string(o), string(e), err
@@ -90,5 +106,43 @@ func TestWindowsFIFO(t *testing.T) {
 	}
 	if _, _, err := runFiles(t, "", gp, "info", name); err == nil {
 		t.Fatal("the FIFO outlived rmfifo")
+	}
+}
+
+// TestWindowsFIFOOutlivesJob: a FIFO made inside a job that kills its
+// processes when closed (an ssh session's, a CI step's) outlives the job
+// when the job lets processes break away, and can still be made when it
+// does not.
+func TestWindowsFIFOOutlivesJob(t *testing.T) {
+	gp := filepath.Join(must(binDir()), "gopipe.exe")
+	for _, breakaway := range []bool{true, false} {
+		b := make([]byte, 6)
+		rand.Read(b)
+		name := "gp-job-" + hex.EncodeToString(b)
+		job, err := windows.CreateJobObject(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+		info.BasicLimitInformation.LimitFlags = windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+		if breakaway {
+			info.BasicLimitInformation.LimitFlags |= windows.JOB_OBJECT_LIMIT_BREAKAWAY_OK
+		}
+		if _, err := windows.SetInformationJobObject(job, windows.JobObjectExtendedLimitInformation, uintptr(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info))); err != nil {
+			windows.CloseHandle(job)
+			t.Fatal(err)
+		}
+		_, errs, err := runFilesIn(t, job, "", gp, "mkfifo", name)
+		if err != nil {
+			windows.CloseHandle(job)
+			t.Fatalf("breakaway %v: mkfifo in a job: %v: %s", breakaway, err, errs)
+		}
+		windows.CloseHandle(job) // kills what is left in it
+		if breakaway {
+			if out, errs, err := runFiles(t, "", gp, "info", name); err != nil || !strings.Contains(out, "gopipe fifo") {
+				t.Errorf("the FIFO did not outlive its job: %v: %q %s", err, out, errs)
+			}
+		}
+		runFiles(t, "", gp, "rmfifo", name)
 	}
 }
