@@ -10,33 +10,12 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-: "${WINEPREFIX:=$HOME/.wine-gopipe}"
-: "${WINEDEBUG:=-all}"
-# No GUI: an empty DISPLAY keeps wineboot from trying (and hanging) to reach
-# an X server; WINEDLLOVERRIDES stops it from offering to install Mono and
-# Gecko in a dialog nobody can answer, and from running winemenubuilder.
-DISPLAY=
-WINEARCH=win64
-WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winemenubuilder.exe=d}"
-export WINEPREFIX WINEDEBUG DISPLAY WINEARCH WINEDLLOVERRIDES
-
-# Debian's wine64 package installs /usr/lib/wine/wine64 and a /usr/bin/wine
-# wrapper; other distributions have wine64 on PATH.
-if command -v wine >/dev/null 2>&1; then
-	WINE=wine
-elif command -v wine64 >/dev/null 2>&1; then
-	WINE=wine64
-else
+. "$here/env.sh"
+if ! command -v "$WINE" >/dev/null 2>&1; then
 	echo "setup.sh: wine not found (apt-get install wine64)" >&2
 	exit 1
 fi
-if command -v wineserver >/dev/null 2>&1; then
-	WINESERVER=wineserver
-elif [ -x /usr/lib/wine/wineserver64 ]; then
-	WINESERVER=/usr/lib/wine/wineserver64
-else
-	WINESERVER=
-fi
+command -v "$WINESERVER" >/dev/null 2>&1 || WINESERVER=
 CC=${CC:-x86_64-w64-mingw32-gcc}
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "setup.sh: $CC not found (apt-get install gcc-mingw-w64-x86-64)" >&2
