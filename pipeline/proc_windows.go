@@ -6,9 +6,10 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/gopipe/gopipe/internal/winjob"
 )
 
 // group is a job object holding the stages. Each stage starts suspended,
@@ -41,52 +42,15 @@ func (g *group) join(cmd *exec.Cmd) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	pid := uint32(cmd.Process.Pid)
-	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, pid)
-	if err != nil {
-		return os.NewSyscallError("OpenProcess", err)
-	}
-	err = windows.AssignProcessToJobObject(g.job, h)
-	windows.CloseHandle(h)
-	if err != nil {
-		return os.NewSyscallError("AssignProcessToJobObject", err)
+	if err := winjob.Assign(g.job, pid); err != nil {
+		return err
 	}
 	g.pids = append(g.pids, pid)
 	if g.killed {
 		windows.TerminateJobObject(g.job, 1)
 		return nil
 	}
-	return resume(pid)
-}
-
-// resume resumes the threads of the suspended process pid: os/exec keeps
-// the handle of its main thread to itself.
-func resume(pid uint32) error {
-	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPTHREAD, 0)
-	if err != nil {
-		return os.NewSyscallError("CreateToolhelp32Snapshot", err)
-	}
-	defer windows.CloseHandle(snap)
-	te := windows.ThreadEntry32{Size: uint32(unsafe.Sizeof(windows.ThreadEntry32{}))}
-	resumed := false
-	for err = windows.Thread32First(snap, &te); err == nil; err = windows.Thread32Next(snap, &te) {
-		if te.OwnerProcessID != pid {
-			continue
-		}
-		th, err := windows.OpenThread(windows.THREAD_SUSPEND_RESUME, false, te.ThreadID)
-		if err != nil {
-			return os.NewSyscallError("OpenThread", err)
-		}
-		_, err = windows.ResumeThread(th)
-		windows.CloseHandle(th)
-		if err != nil {
-			return os.NewSyscallError("ResumeThread", err)
-		}
-		resumed = true
-	}
-	if !resumed {
-		return os.NewSyscallError("ResumeThread", errors.New("no thread found"))
-	}
-	return nil
+	return winjob.Resume(pid)
 }
 
 func (g *group) live() bool {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/gopipe/gopipe/internal/winjob"
 )
 
 // TestDocBlocksCmd runs every ```bat block of README.md and docs/*.md with
@@ -115,28 +117,15 @@ func startInJob(job windows.Handle, cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	if err := joinJob(job, cmd.Process.Pid); err != nil {
+	pid := uint32(cmd.Process.Pid)
+	err := winjob.Assign(job, pid)
+	if err == nil {
+		err = winjob.Resume(pid)
+	}
+	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return err
-	}
-	return nil
-}
-
-var ntResumeProcess = windows.NewLazySystemDLL("ntdll.dll").NewProc("NtResumeProcess")
-
-// joinJob puts the suspended process pid in job and lets it run.
-func joinJob(job windows.Handle, pid int) error {
-	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE|windows.PROCESS_SUSPEND_RESUME, false, uint32(pid))
-	if err != nil {
-		return os.NewSyscallError("OpenProcess", err)
-	}
-	defer windows.CloseHandle(h)
-	if err := windows.AssignProcessToJobObject(job, h); err != nil {
-		return os.NewSyscallError("AssignProcessToJobObject", err)
-	}
-	if st, _, _ := ntResumeProcess.Call(uintptr(h)); st != 0 {
-		return os.NewSyscallError("NtResumeProcess", windows.NTStatus(st))
 	}
 	return nil
 }
