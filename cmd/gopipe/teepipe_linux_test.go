@@ -139,3 +139,63 @@ func TestPipePumpChoice(t *testing.T) {
 		}
 	}
 }
+
+// A producer writing small pieces makes small chunks, after which fill
+// waits for input to gather; a piece that comes alone is still delivered
+// at once, not held back for more: each line here is read from both
+// outputs before the next is written.
+func TestPipePumpSmallPieces(t *testing.T) {
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inR.Close()
+	var outR, outW [2]*os.File
+	for i := range outR {
+		if outR[i], outW[i], err = os.Pipe(); err != nil {
+			t.Fatal(err)
+		}
+		defer outR[i].Close()
+	}
+	var stderr syncBuffer
+	tr := &teeRun{e: newEnv(t.Context(), inR, outW[0], &stderr), ok: true}
+	for i, w := range outW {
+		tr.outs = append(tr.outs, &teeOutput{name: "out" + string(rune('0'+i)), w: w, live: true})
+	}
+	tr.live = len(tr.outs)
+	p := newPipePump(tr)
+	pp, ok := p.(*pipePump)
+	if !ok {
+		t.Fatalf("stdin and outputs are pipes, but the pump is %T", p)
+	}
+	done := make(chan bool, 1)
+	go func() {
+		stop, _ := tr.pumpAll(p, nil)
+		for _, w := range outW {
+			w.Close()
+		}
+		done <- !stop && tr.ok
+	}()
+	buf := make([]byte, 64)
+	for i := range 20 {
+		line := []byte("line " + string(rune('a'+i)) + "\n")
+		if _, err := inW.Write(line); err != nil {
+			t.Fatal(err)
+		}
+		for k, r := range outR {
+			if _, err := io.ReadFull(r, buf[:len(line)]); err != nil {
+				t.Fatalf("line %d, output %d: %v", i, k, err)
+			}
+			if !bytes.Equal(buf[:len(line)], line) {
+				t.Fatalf("line %d, output %d: got %q, want %q", i, k, buf[:len(line)], line)
+			}
+		}
+	}
+	inW.Close()
+	if !wait(t, done, "tee") {
+		t.Fatalf("tee failed: %q", stderr.String())
+	}
+	if pp.gathers == 0 {
+		t.Errorf("no wait for input to gather after small chunks")
+	}
+}
