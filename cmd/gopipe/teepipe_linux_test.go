@@ -43,6 +43,23 @@ func slowReader(r *os.File, step int) <-chan []byte {
 	return ch
 }
 
+// pipeTee sets up a tee from the pipe in to the pipes outs (stdout the
+// first), and its zero-copy pump.
+func pipeTee(t *testing.T, in *os.File, outs []*os.File, stderr io.Writer) (*teeRun, *pipePump) {
+	t.Helper()
+	tr := &teeRun{e: newEnv(t.Context(), in, outs[0], stderr), ok: true}
+	for i, w := range outs {
+		tr.outs = append(tr.outs, &teeOutput{name: "out" + string(rune('0'+i)), w: w, live: true})
+	}
+	tr.live = len(tr.outs)
+	p := newPipePump(tr)
+	pp, ok := p.(*pipePump)
+	if !ok {
+		t.Fatalf("stdin and outputs are pipes, but the pump is %T", p)
+	}
+	return tr, pp
+}
+
 // Outputs that take a chunk only in part get the rest from the second
 // private pipe: every output gets exactly the input.
 func TestPipePumpPartialTees(t *testing.T) {
@@ -63,17 +80,7 @@ func TestPipePumpPartialTees(t *testing.T) {
 		readers = append(readers, slowReader(r, step))
 	}
 	var stderr syncBuffer
-	e := newEnv(t.Context(), inR, writers[0], &stderr)
-	tr := &teeRun{e: e, ok: true}
-	for i, w := range writers {
-		tr.outs = append(tr.outs, &teeOutput{name: "out" + string(rune('0'+i)), w: w, live: true})
-	}
-	tr.live = len(tr.outs)
-	p := newPipePump(tr)
-	pp, ok := p.(*pipePump)
-	if !ok {
-		t.Fatalf("stdin and outputs are pipes, but the pump is %T", p)
-	}
+	tr, pp := pipeTee(t, inR, writers, &stderr)
 	// Small output pipes (newPipePump enlarged them) make partial tees.
 	for _, w := range writers {
 		setPipeSize(t, w, 4096)
@@ -82,7 +89,7 @@ func TestPipePumpPartialTees(t *testing.T) {
 		inW.Write(in)
 		inW.Close()
 	}()
-	if stop, status := tr.pumpAll(p, nil); stop || !tr.ok {
+	if stop, status := tr.pumpAll(pp, nil); stop || !tr.ok {
 		t.Fatalf("stop %v status %d, stderr %q", stop, status, stderr.String())
 	}
 	for i, w := range writers {
@@ -158,19 +165,10 @@ func TestPipePumpSmallPieces(t *testing.T) {
 		defer outR[i].Close()
 	}
 	var stderr syncBuffer
-	tr := &teeRun{e: newEnv(t.Context(), inR, outW[0], &stderr), ok: true}
-	for i, w := range outW {
-		tr.outs = append(tr.outs, &teeOutput{name: "out" + string(rune('0'+i)), w: w, live: true})
-	}
-	tr.live = len(tr.outs)
-	p := newPipePump(tr)
-	pp, ok := p.(*pipePump)
-	if !ok {
-		t.Fatalf("stdin and outputs are pipes, but the pump is %T", p)
-	}
+	tr, pp := pipeTee(t, inR, outW[:], &stderr)
 	done := make(chan bool, 1)
 	go func() {
-		stop, _ := tr.pumpAll(p, nil)
+		stop, _ := tr.pumpAll(pp, nil)
 		for _, w := range outW {
 			w.Close()
 		}
