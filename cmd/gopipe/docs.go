@@ -239,17 +239,9 @@ Register-ArgumentCompleter -Native -CommandName gopipe, gopipe.exe -ScriptBlock 
     $commands = @{
 `)
 	for _, c := range documented() {
-		var quoted []string
-		for _, o := range longOpts(c) {
-			quoted = append(quoted, "'"+o+"'")
-		}
 		for _, n := range names(c) {
-			fmt.Fprintf(&b, "        '%s' = @(%s)\n", n, strings.Join(quoted, ", "))
+			fmt.Fprintf(&b, "        '%s' = @(%s)\n", n, psList(longOpts(c)))
 		}
-	}
-	var quoted []string
-	for _, o := range globalOpts {
-		quoted = append(quoted, "'"+o+"'")
 	}
 	fmt.Fprintf(&b, `    }
     $global = @(%s)
@@ -259,7 +251,7 @@ Register-ArgumentCompleter -Native -CommandName gopipe, gopipe.exe -ScriptBlock 
     if ($n -le 0) {
         $candidates = @($commands.Keys) + $global
     } elseif ($words[0] -eq '--completion') {
-        $candidates = if ($n -eq 1) { @('bash', 'zsh', 'fish', 'powershell') } else { @() }
+        $candidates = if ($n -eq 1) { @(%s) } else { @() }
     } elseif ($commands.ContainsKey($words[0]) -and $wordToComplete -like '-*') {
         $candidates = $commands[$words[0]]
     } else {
@@ -269,8 +261,17 @@ Register-ArgumentCompleter -Native -CommandName gopipe, gopipe.exe -ScriptBlock 
         [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
     }
 }
-`, strings.Join(quoted, ", "))
+`, psList(globalOpts), psList(shells))
 	return b.String()
+}
+
+// psList is words as the items of a PowerShell array, single-quoted.
+func psList(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = "'" + w + "'"
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // commandsMarkdown is docs/commands.md: a section for each command with
