@@ -462,8 +462,8 @@ func stageIO(f *os.File, input bool) any {
 
 // readerFor is stageIO for the pipeline's own stdin.
 func readerFor(r io.Reader) io.Reader {
-	if f, ok := r.(*os.File); ok && needsRelay(f) {
-		return struct{ io.Reader }{f}
+	if f, ok := r.(*os.File); ok {
+		return stageIO(f, true).(io.Reader)
 	}
 	return r
 }
