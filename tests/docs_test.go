@@ -35,6 +35,14 @@ func docBlocks(t *testing.T, lang string) []docBlock {
 	return blocks
 }
 
+// copyReadme puts README.md in the block's directory, at hand as in a
+// clone.
+func copyReadme(dir string) {
+	if b, err := os.ReadFile("../README.md"); err == nil {
+		os.WriteFile(filepath.Join(dir, "README.md"), b, 0o644)
+	}
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)

@@ -31,10 +31,7 @@ func TestDocBlocks(t *testing.T) {
 
 func runDocBlock(t *testing.T, bin, script string) {
 	work := t.TempDir()
-	// The README is at hand, as in a clone.
-	if b, err := os.ReadFile("../README.md"); err == nil {
-		os.WriteFile(filepath.Join(work, "README.md"), b, 0o644)
-	}
+	copyReadme(work)
 	run := filepath.Join(work, ".run")
 	os.Mkdir(run, 0o700)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -67,10 +67,7 @@ func runBatBlock(t *testing.T, bin, block string) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(work)
-	// The README is at hand, as in a clone.
-	if b, err := os.ReadFile("../README.md"); err == nil {
-		os.WriteFile(filepath.Join(work, "README.md"), b, 0o644)
-	}
+	copyReadme(work)
 	bat := filepath.Join(work, "block.bat")
 	if err := os.WriteFile(bat, []byte(batScript(block)), 0o644); err != nil {
 		t.Fatal(err)
