@@ -38,6 +38,7 @@ type pipePump struct {
 	partial int             // how many tees an output took only part of
 	small   bool            // the last chunk was under a quarter of size
 	gathers int             // how many times fill waited for input to gather
+	yield   yielder
 }
 
 // gatherWait is how long fill lets the input gather after a small chunk.
@@ -136,6 +137,7 @@ func (pp *pipePump) close() {
 
 // fill splices the next chunk from stdin into p (which is empty).
 func (pp *pipePump) fill() (int, error) {
+	pp.yield.maybe()
 	if pp.small {
 		// nanosleep(2) itself: time.Sleep sleeps about a millisecond
 		// for this (the runtime's poller waits in whole milliseconds).
