@@ -114,7 +114,7 @@ echo "$(uname -sr), $(nproc) CPUs, $SIZE per run, $("$GNUTEE" --version | head -
 echo
 echo "| scenario | tool | seconds | GiB/s | vs GNU tee | tool's CPU s | vs GNU tee |"
 echo "|---|---|---:|---:|---:|---:|---:|"
-declare -A gnu gnucpu
+declare -A gnu gnucpu alone
 for s in "${scenarios[@]}"; do
 	IFS='|' read -r scen tool cmd <<<"$s"
 	: >"$cpu"
@@ -122,6 +122,7 @@ for s in "${scenarios[@]}"; do
 	# The mean of the tool's user+system seconds over every run.
 	c=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ { s += $1 + $2; n++ } END { if (n) printf "%.2f", s / n }' "$cpu")
 	rate=$(echo "scale=2; $bytes / $t / 1073741824" | bc)
+	[[ $tool == "producer alone" ]] && alone[$scen]=$t
 	if [[ $tool == "GNU tee" ]]; then
 		gnu[$scen]=$t
 		ratio=1.00
@@ -141,4 +142,12 @@ for s in "${scenarios[@]}"; do
 		cratio=$(echo "scale=1; ${gnucpu[$scen]} / $c" | bc)×
 	fi
 	printf '| %s | %s | %.2f | %s | %s | %s | %s |\n' "$scen" "$tool" "$t" "$rate" "$ratio" "$c" "$cratio"
+done
+# What 3× GNU tee leaves once the producer has done its part: no tee can
+# end before the producer has written everything.
+for scen in "${!alone[@]}"; do
+	[[ -n ${gnu[$scen]:-} ]] || continue
+	echo
+	printf '%s: 3× GNU tee means %.2f s or less; the producer alone takes %.2f s of it (%.0f%%).\n' \
+		"$scen" "$(echo "${gnu[$scen]} / 3" | bc -l)" "${alone[$scen]}" "$(echo "100 * 3 * ${alone[$scen]} / ${gnu[$scen]}" | bc -l)"
 done
