@@ -17,24 +17,28 @@ import (
 	"github.com/gopipe/gopipe/fifo"
 )
 
-const tapHelp = `Usage: gopipe tap [--hex|--text] NAME UPSTREAM
+const tapHelp = `Usage: gopipe tap [--hex|--text] [--wait DURATION] NAME UPSTREAM
 Listen on NAME, connect each client to UPSTREAM, forward the bytes both ways
 unchanged, and print every chunk on stdout with its direction (c>s: client to
 server, s>c: server to client), time and offset: a sniffer that needs no
 driver, for teaching and debugging.
 
-  --hex     dump chunks as hexdump -C does (the default)
-  --text    print chunks as text, escaping what is not printable
-  --help    display this help and exit
+  --hex             dump chunks as hexdump -C does (the default)
+  --text            print chunks as text, escaping what is not printable
+  --wait DURATION   when a client comes, wait up to DURATION (e.g. 10s) for
+                    UPSTREAM to appear; without it a missing UPSTREAM turns
+                    the client away at once
+  --help            display this help and exit
 `
 
-var tapOpts = []optSpec{{long: "hex"}, {long: "text"}, {long: "help"}}
+var tapOpts = []optSpec{{long: "hex"}, {long: "text"}, {long: "wait", arg: requiredArg}, {long: "help"}}
 
 type tapper struct {
 	logger
 	e    *env
 	text bool
-	out  sync.Mutex // one record at a time on stdout
+	wait time.Duration // for UPSTREAM to appear, per client
+	out  sync.Mutex    // one record at a time on stdout
 	next atomic.Int64
 	wg   sync.WaitGroup
 }
@@ -54,6 +58,10 @@ func runTap(e *env, args []string) int {
 			t.text = true
 		case "hex":
 			t.text = false
+		case "wait":
+			if t.wait, err = parseWait(o.value); err != nil {
+				return e.usage(err)
+			}
 		}
 	}
 	if len(operands) != 2 {
@@ -89,7 +97,7 @@ func runTap(e *env, args []string) int {
 func (t *tapper) session(c net.Conn, upstream string, id int64) {
 	defer c.Close()
 	peer, _ := fifo.PeerOf(c)
-	u, err := fifo.Dial(t.e.ctx, upstream, nil)
+	u, err := dialWaiting(t.e.ctx, upstream, nil, t.wait)
 	if err != nil {
 		t.logf("#%d (%s): upstream %s", id, peer, strerrorPath(err))
 		return

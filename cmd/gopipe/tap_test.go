@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// startTap runs `gopipe tap ARGS…` in process until the test ends, and
+// returns its stdout and stderr. Its end is checked: status 0 once stopped.
+func startTap(t *testing.T, args ...string) (stdout, stderr *syncBuffer) {
+	t.Helper()
+	t.Setenv("XDG_RUNTIME_DIR", tempDir(t)) // bare names live there on Unix
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	e := newEnv(ctx, strings.NewReader(""), stdout, stderr)
+	e.notify = func(chan<- os.Signal, ...os.Signal) {} // ctx stops it, not the test's signals
+	e.stopNotify = func(chan<- os.Signal) {}
+	done := make(chan int, 1)
+	go func() { done <- dispatch(e, append([]string{"tap"}, args...)) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case s := <-done:
+			if s != 0 {
+				t.Errorf("tap: status %d; stderr:\n%s", s, stderr)
+			}
+		case <-time.After(time.Minute):
+			t.Errorf("tap did not stop")
+		}
+	})
+	return stdout, stderr
+}
+
+// tapName is a fresh name: pipe names are global on Windows.
+func tapName(prefix string) string {
+	return prefix + "-" + strings.ToLower(rand.Text()[:10])
+}
+
+// roundTrip sends msg on a connection to name, half-closes, and returns
+// all it reads back.
+func roundTrip(t *testing.T, name, msg string) (string, error) {
+	t.Helper()
+	c, err := dialWaiting(context.Background(), name, nil, time.Minute)
+	if err != nil {
+		t.Fatalf("dial %s: %v", name, err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, msg); err != nil {
+		return "", err
+	}
+	closeWrite(c)
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+func TestTapWaitsForUpstream(t *testing.T) {
+	tap, up := tapName("tap"), tapName("up")
+	stdout, stderr := startTap(t, "--text", "--wait", "1m", tap, up)
+	c, err := dialWaiting(context.Background(), tap, nil, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The client is connected, and only now does UPSTREAM appear.
+	l, err := fifo.Listen(up, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		io.Copy(s, s)
+		closeWrite(s)
+	}()
+	io.WriteString(c, "late but there\n")
+	closeWrite(c)
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != "late but there\n" {
+		t.Fatalf("echo through tap: %q, %v; stderr:\n%s", got, err, stderr)
+	}
+	if !strings.Contains(stdout.String(), "c>s offset 0, 15 bytes\nlate but there\\n") {
+		t.Errorf("tap's record:\n%s", stdout)
+	}
+}
+
+func TestTapMissingUpstream(t *testing.T) {
+	tap, up := tapName("tap"), tapName("none")
+	_, stderr := startTap(t, tap, up)
+	// Without --wait the client is turned away at once: it reads nothing
+	// (an end, or a reset since what it sent was never read).
+	if got, _ := roundTrip(t, tap, "anyone?\n"); got != "" {
+		t.Errorf("read %q from a tap with no upstream", got)
+	}
+	if !strings.Contains(stderr.String(), "#1") || !strings.Contains(stderr.String(), "upstream") {
+		t.Errorf("tap's log does not say why:\n%s", stderr)
+	}
+}
+
+func TestTapBadWait(t *testing.T) {
+	var out, errb syncBuffer
+	e := newEnv(context.Background(), strings.NewReader(""), &out, &errb)
+	if s := dispatch(e, []string{"tap", "--wait", "soon", "a", "b"}); s != 2 || !strings.Contains(errb.String(), "invalid --wait 'soon'") {
+		t.Errorf("status %d, stderr %q", s, errb.String())
+	}
+}
