@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func roundTrip(t *testing.T, name, msg string) (string, error) {
 		t.Fatalf("dial %s: %v", name, err)
 	}
 	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute)) // fail, not hang
 	if _, err := io.WriteString(c, msg); err != nil {
 		return "", err
 	}
@@ -68,8 +70,11 @@ func TestTapWaitsForUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// The client is connected, and only now does UPSTREAM appear.
-	l, err := fifo.Listen(up, nil)
+	c.SetDeadline(time.Now().Add(time.Minute)) // fail, not hang
+	// The client is connected, and only now does UPSTREAM appear: an echo
+	// server, a message pipe on Windows as gopipe serve's is (the only
+	// kind whose clients can half-close there).
+	l, err := fifo.Listen(up, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
 	if err != nil {
 		t.Fatal(err)
 	}
