@@ -42,7 +42,7 @@ func runDial(e *env, args []string) int {
 			fmt.Fprint(e.stdout, dialHelp)
 			return 0
 		case "wait":
-			if wait, err = parseWait(o.value); err != nil {
+			if wait, err = o.duration(); err != nil {
 				return e.usage(err)
 			}
 		case "message":
@@ -60,15 +60,6 @@ func runDial(e *env, args []string) int {
 	}
 	defer c.Close()
 	return relayConn(e, name, c)
-}
-
-// parseWait is the value of a --wait option: a duration, 0 or more.
-func parseWait(v string) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid --wait %s", quote(v))
-	}
-	return d, nil
 }
 
 // dialWaiting dials name, polling for up to wait while it does not exist

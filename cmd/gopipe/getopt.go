@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // GNU getopt_long, as coreutils parse their arguments: options may follow
@@ -41,6 +42,20 @@ func (o option) key() string {
 		return o.spec.long
 	}
 	return string(o.spec.short)
+}
+
+// duration is the option's value as a duration, 0 or more (--wait,
+// --grace); an error names the option as given.
+func (o option) duration() (time.Duration, error) {
+	d, err := time.ParseDuration(o.value)
+	if err != nil || d < 0 {
+		name := "--" + o.spec.long
+		if o.spec.long == "" {
+			name = "-" + string(o.spec.short)
+		}
+		return 0, fmt.Errorf("invalid %s %s", name, quote(o.value))
+	}
+	return d, nil
 }
 
 // usageError is a command-line error; its message is GNU's first line.

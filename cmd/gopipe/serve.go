@@ -127,8 +127,8 @@ func runServe(e *env, args []string) int {
 		case "sddl":
 			cfg.SDDL = o.value
 		case "grace":
-			if grace, err = time.ParseDuration(o.value); err != nil || grace < 0 {
-				return e.usage(fmt.Errorf("invalid --grace %s", quote(o.value)))
+			if grace, err = o.duration(); err != nil {
+				return e.usage(err)
 			}
 		}
 	}

@@ -59,7 +59,7 @@ func runTap(e *env, args []string) int {
 		case "hex":
 			t.text = false
 		case "wait":
-			if t.wait, err = parseWait(o.value); err != nil {
+			if t.wait, err = o.duration(); err != nil {
 				return e.usage(err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -44,16 +45,20 @@ func tapName(prefix string) string {
 	return prefix + "-" + strings.ToLower(rand.Text()[:10])
 }
 
-// roundTrip sends msg on a connection to name, half-closes, and returns
-// all it reads back.
-func roundTrip(t *testing.T, name, msg string) (string, error) {
+// dialTap connects to name, with a deadline so that a failure cannot hang.
+func dialTap(t *testing.T, name string) net.Conn {
 	t.Helper()
 	c, err := dialWaiting(context.Background(), name, nil, time.Minute)
 	if err != nil {
 		t.Fatalf("dial %s: %v", name, err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Minute)) // fail, not hang
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(time.Minute))
+	return c
+}
+
+// exchange sends msg on c, half-closes, and returns all it reads back.
+func exchange(c net.Conn, msg string) (string, error) {
 	if _, err := io.WriteString(c, msg); err != nil {
 		return "", err
 	}
@@ -65,12 +70,7 @@ func roundTrip(t *testing.T, name, msg string) (string, error) {
 func TestTapWaitsForUpstream(t *testing.T) {
 	tap, up := tapName("tap"), tapName("up")
 	stdout, stderr := startTap(t, "--text", "--wait", "1m", tap, up)
-	c, err := dialWaiting(context.Background(), tap, nil, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Minute)) // fail, not hang
+	c := dialTap(t, tap)
 	// The client is connected, and only now does UPSTREAM appear: an echo
 	// server, a message pipe on Windows as gopipe serve's is (the only
 	// kind whose clients can half-close there).
@@ -88,10 +88,8 @@ func TestTapWaitsForUpstream(t *testing.T) {
 		io.Copy(s, s)
 		closeWrite(s)
 	}()
-	io.WriteString(c, "late but there\n")
-	closeWrite(c)
-	got, err := io.ReadAll(c)
-	if err != nil || string(got) != "late but there\n" {
+	got, err := exchange(c, "late but there\n")
+	if err != nil || got != "late but there\n" {
 		t.Fatalf("echo through tap: %q, %v; stderr:\n%s", got, err, stderr)
 	}
 	if !strings.Contains(stdout.String(), "c>s offset 0, 15 bytes\nlate but there\\n") {
@@ -104,7 +102,7 @@ func TestTapMissingUpstream(t *testing.T) {
 	_, stderr := startTap(t, tap, up)
 	// Without --wait the client is turned away at once: it reads nothing
 	// (an end, or a reset since what it sent was never read).
-	if got, _ := roundTrip(t, tap, "anyone?\n"); got != "" {
+	if got, _ := exchange(dialTap(t, tap), "anyone?\n"); got != "" {
 		t.Errorf("read %q from a tap with no upstream", got)
 	}
 	if !strings.Contains(stderr.String(), "#1") || !strings.Contains(stderr.String(), "upstream") {
