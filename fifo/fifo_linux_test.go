@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // Security is enforced by the kernel only against other users, and root
@@ -47,13 +49,8 @@ var sharedBinary = sync.OnceValues(func() (string, error) {
 // asUser returns a command running the test helper as uid/gid.
 func asUser(t *testing.T, uid int, helper string, args ...string) *exec.Cmd {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to act as other users")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("needs setpriv")
-	}
+	testenv.Root(t)
+	setpriv := testenv.Tool(t, "setpriv", "util-linux")
 	bin, err := sharedBinary()
 	if err != nil {
 		t.Fatal(err)

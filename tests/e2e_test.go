@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 var exe = map[bool]string{true: ".exe", false: ""}[runtime.GOOS == "windows"]
@@ -69,11 +71,10 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
-				return os.Geteuid() == 0, nil
+				return testenv.Condition(cond, os.Geteuid() == 0)
 			case "gnu":
 				// GNU coreutils to compare with.
-				out, err := exec.Command("mkfifo", "--version").Output()
-				return err == nil && strings.Contains(string(out), "GNU coreutils"), nil
+				return testenv.Condition(cond, testenv.IsGNU("/usr/bin/mkfifo"))
 			case "protected_fifos":
 				// Linux refuses O_CREAT opens of others' FIFOs in sticky
 				// directories (where GNU tee fails and gopipe tee must not).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // TestPerformanceCommands runs every command that docs/performance.md
@@ -21,9 +23,7 @@ func TestPerformanceCommands(t *testing.T) {
 		t.Skip("builds and runs the benchmarks once each")
 	}
 	for _, tool := range []string{"pv", "socat"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s", tool)
-		}
+		testenv.Tool(t, tool, tool)
 	}
 	text, err := os.ReadFile("../docs/performance.md")
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // TestCatProgressInTerminal runs gopipe cat --progress in a real terminal,
@@ -37,10 +39,7 @@ func TestTeeProgressInTerminal(t *testing.T) {
 }
 
 func testProgressInTerminal(t *testing.T, command string) {
-	tmuxPath, err := exec.LookPath("tmux")
-	if err != nil {
-		t.Skip("needs tmux")
-	}
+	tmuxPath := testenv.Tool(t, "tmux", "tmux")
 	bin, err := binDir()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // These drive gopipe serve and dial through scenarios a script cannot
@@ -97,11 +99,9 @@ func dialAs(t *testing.T, uid int, stdin string, args ...string) (stdout, stderr
 	t.Helper()
 	argv := append([]string{gopipe(t), "dial"}, args...)
 	if uid >= 0 {
-		if os.Geteuid() != 0 {
-			t.Skip("needs root to act as another user")
-		}
+		testenv.Root(t)
 		id := strconv.Itoa(uid)
-		argv = append([]string{"setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups", "--"}, argv...)
+		argv = append([]string{testenv.Tool(t, "setpriv", "util-linux"), "--reuid=" + id, "--regid=" + id, "--clear-groups", "--"}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = strings.NewReader(stdin)

@@ -16,7 +16,7 @@ trap 'rm -rf "$out"' EXIT
 cd "$root"
 GOOS=windows GOARCH=amd64 go build -o "$out/gopipe.exe" ./cmd/gopipe
 GOOS=windows GOARCH=amd64 go test -c -o "$out/tests.test.exe" ./tests
-bindir=$(winepath -w "$out" 2>/dev/null)
+bindir=$("$WINE" winepath -w "$out" 2>/dev/null)
 rc=0
 (cd tests && GOPIPE_BIN_DIR=$bindir timeout -k 10 600 "$WINE" "$out/tests.test.exe" -test.v "$@") || rc=$?
 # Whatever the tests left running in the prefix (a FIFO holder) would keep

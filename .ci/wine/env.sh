@@ -9,12 +9,17 @@ DISPLAY=
 WINEARCH=win64
 WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winemenubuilder.exe=d}"
 export WINEPREFIX WINEDEBUG DISPLAY WINEARCH WINEDLLOVERRIDES
-# Debian's wine64 package installs /usr/lib/wine/wine64 and a /usr/bin/wine
-# wrapper, and its wineserver as /usr/lib/wine/wineserver64; other
-# distributions have wine64 and wineserver on PATH.
-if command -v wine >/dev/null 2>&1; then WINE=wine; else WINE=wine64; fi
-if command -v wineserver >/dev/null 2>&1; then
-	WINESERVER=wineserver
-else
-	WINESERVER=/usr/lib/wine/wineserver64
-fi
+# Which wine and wineserver to run, wherever the distribution puts them:
+# Debian's wine package gives /usr/bin/wine and wineserver (alternatives
+# over wine-stable), its wine64 package only /usr/lib/wine/wine64 and
+# wineserver64; other distributions have wine64 and wineserver on PATH.
+# The first that exists wins; "wine winepath" replaces the winepath script,
+# which only the wine package has.
+first() {
+	for c in "$@"; do
+		if command -v "$c" >/dev/null 2>&1; then echo "$c"; return; fi
+	done
+	echo "$1"
+}
+WINE=${WINE:-$(first wine wine-stable wine64 /usr/lib/wine/wine64)}
+WINESERVER=${WINESERVER:-$(first wineserver wineserver-stable /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver)}

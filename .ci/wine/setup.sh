@@ -5,14 +5,14 @@
 # without a display, and installs a bcryptprimitives.dll shim (Wine 8 lacks
 # the DLL; the Go runtime needs its ProcessPrng at start-up).
 #
-# Needs: wine64 (or wine) and gcc-mingw-w64-x86-64.
+# Needs: Debian's wine (or wine64 alone) and gcc-mingw-w64-x86-64.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 
 . "$here/env.sh"
 if ! command -v "$WINE" >/dev/null 2>&1; then
-	echo "setup.sh: wine not found (apt-get install wine64)" >&2
+	echo "setup.sh: $WINE not found (apt-get install wine)" >&2
 	exit 1
 fi
 command -v "$WINESERVER" >/dev/null 2>&1 || WINESERVER=

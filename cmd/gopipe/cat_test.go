@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // catRun runs gopipe cat ARGS in process, with stdin and stdout as given
@@ -99,11 +101,7 @@ func catFlagSets() [][]string {
 
 func gnuCat(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("/usr/bin/cat", "--version").Output()
-	if err != nil || !strings.Contains(string(out), "GNU coreutils") {
-		t.Skip("needs GNU cat as /usr/bin/cat")
-	}
-	return "/usr/bin/cat"
+	return testenv.GNU(t, "cat")
 }
 
 // TestCatMatchesGNU runs GNU cat and ours on the same operands with every

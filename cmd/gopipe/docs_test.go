@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 func TestVersion(t *testing.T) {
@@ -66,11 +68,7 @@ func TestCompletion(t *testing.T) {
 		if check == "" {
 			continue
 		}
-		sh, err := exec.LookPath(check)
-		if err != nil {
-			t.Logf("no %s to check the %s script", check, shell)
-			continue
-		}
+		sh := testenv.Tool(t, check, check)
 		file := filepath.Join(t.TempDir(), "completion."+shell)
 		if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 			t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 func mkfifo(t *testing.T, name string) string {
@@ -265,10 +267,7 @@ func TestTeeNopipeExitsWhileInputIdle(t *testing.T) {
 // The differential test: what 9.1 shares with the GNU tee this is modelled
 // on (outputs, -a, "-", messages, exit statuses) against /usr/bin/tee.
 func TestTeeAgainstGNU(t *testing.T) {
-	gnu := "/usr/bin/tee"
-	if out, err := exec.Command(gnu, "--version").Output(); err != nil || !bytes.Contains(out, []byte("GNU coreutils")) {
-		t.Skip("no GNU tee at " + gnu)
-	}
+	gnu := testenv.GNU(t, "tee")
 	for _, tc := range []struct {
 		args []string
 		in   string
