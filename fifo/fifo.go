@@ -11,11 +11,15 @@
 //
 // # Names
 //
-// On Unix a NAME is a path. On Windows a NAME without a path separator means
-// \\.\pipe\NAME, and \\.\pipe\x or //./pipe/x are taken as written; see [Path].
-// For [Listen] and [Dial] a bare NAME on Unix lives in a private per-user
-// directory, so that "serve demo" and "dial demo" meet from any working
-// directory as they do on Windows; see [EndpointPath].
+// This package is the one place that decides what a NAME means; the table
+// in docs/design.md says it for every command. On Unix a NAME is a path. On
+// Windows a NAME without a path separator means \\.\pipe\NAME, and
+// \\.\pipe\x or //./pipe/x are taken as written; see [Path]. For [Listen] and
+// [Dial] a bare NAME on Unix lives in a private per-user directory, so that
+// "serve demo" and "dial demo" meet from any working directory as they do on
+// Windows; see [EndpointPath]. [OpenFile] takes a NAME as GNU's tools and a
+// shell's redirections do, with one Windows twist: a bare NAME that is no
+// file in the current directory but is a pipe means the pipe.
 //
 // # Security
 //
@@ -103,6 +107,52 @@ func OpenWriter(ctx context.Context, name string) (*os.File, error) {
 	return openFIFO(ctx, name, true)
 }
 
+// OpenFile opens name as a shell's redirection or GNU cat and tee would
+// (flag and perm as for [os.OpenFile]: O_RDONLY to read; O_WRONLY with
+// O_CREATE and O_TRUNC or O_APPEND to write), except that a FIFO or named
+// pipe is opened as [OpenReader] and [OpenWriter] do: the wait for the
+// other end ends with ctx, and the file has deadlines.
+//
+// Unlike OpenReader and OpenWriter it follows symlinks, as those tools do,
+// and lets the kernel follow them (so fs.protected_symlinks applies);
+// writing to a FIFO is refused where fs.protected_fifos would refuse GNU's
+// O_CREAT open of it. A regular file, device or directory comes back in
+// blocking mode, as os.OpenFile gives it.
+//
+// On Windows, \\.\pipe\x and //./pipe/x are pipes; a bare name is the file
+// of that name in the current directory if there is one, else the pipe
+// \\.\pipe\NAME if it exists, else the file (which a reader then fails to
+// find and a writer creates); any other name is a file.
+func OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ctxErr("open", name, ctx)
+	}
+	return openFile(ctx, name, flag, perm)
+}
+
+// Namespace says where a name was found, and so which commands mean it.
+type Namespace string
+
+const (
+	// NamespaceFiles is the file system: a NAME as mkfifo, cat, tee,
+	// redirect and run take it (relative to the current directory).
+	NamespaceFiles Namespace = "files"
+	// NamespaceEndpoints is the private per-user directory where a bare
+	// NAME of serve, dial and tap lives on Unix (see [EndpointPath]).
+	NamespaceEndpoints Namespace = "endpoints"
+	// NamespacePipes is Windows' \\.\pipe\, where mkfifo, serve and dial
+	// put a bare NAME.
+	NamespacePipes Namespace = "pipes"
+)
+
+// Lookup describes everything name means that exists now, in the order
+// [OpenFile] prefers them: on Unix the file NAME and, for a bare name, the
+// endpoint in the private directory; on Windows the file NAME in the
+// current directory and the pipe \\.\pipe\NAME. Each [Info] says its
+// [Namespace]. Nothing existing is an error wrapping [fs.ErrNotExist]. It
+// opens nothing but what [Inspect] does.
+func Lookup(name string) ([]Info, error) { return lookup(name) }
+
 // Remove removes the FIFO called name: unlinks it on Unix (refusing anything
 // that is not a FIFO), where ends already open go on working; on Windows
 // stops its holder, which ends the open ends too.
@@ -146,7 +196,7 @@ type Config struct {
 	AllowUsers []string
 
 	// SDDL, on Windows, replaces the whole security descriptor. For experts;
-	// ignored on Unix.
+	// elsewhere it is refused (errors.ErrUnsupported).
 	SDDL string
 
 	// TrustServers lists further owners (names, uids or SIDs) that Dial
@@ -198,7 +248,11 @@ func PeerOf(c net.Conn) (Peer, error) { return peerOf(c) }
 // they close). Accept never returns a peer that cfg does not
 // allow; refused peers go to cfg.Refused.
 func Listen(name string, cfg *Config) (net.Listener, error) {
-	return listen(name, orDefault(cfg))
+	cfg = orDefault(cfg)
+	if err := validate("listen", name, cfg); err != nil {
+		return nil, err
+	}
+	return listen(name, cfg)
 }
 
 // Dial connects to the endpoint called name and checks who owns it before
@@ -206,7 +260,11 @@ func Listen(name string, cfg *Config) (net.Listener, error) {
 // one (Windows ERROR_PIPE_BUSY) is retried with backoff until ctx ends. The
 // connection implements CloseWrite() error. cfg may be nil.
 func Dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
-	return dial(ctx, name, orDefault(cfg))
+	cfg = orDefault(cfg)
+	if err := validate("dial", name, cfg); err != nil {
+		return nil, err
+	}
+	return dial(ctx, name, cfg)
 }
 
 func orDefault(cfg *Config) *Config {
@@ -214,6 +272,29 @@ func orDefault(cfg *Config) *Config {
 		return &Config{}
 	}
 	return cfg
+}
+
+// validate checks cfg the same way on every OS, before any OS code sees
+// it: negative sizes and counts are refused, as is what the OS cannot do.
+func validate(op, name string, cfg *Config) error {
+	bad := func(field string, v any) error {
+		return &os.PathError{Op: op, Path: name, Err: fmt.Errorf("config: %s %v is negative: %w", field, v, fs.ErrInvalid)}
+	}
+	switch {
+	case cfg.InputBufferSize < 0:
+		return bad("InputBufferSize", cfg.InputBufferSize)
+	case cfg.OutputBufferSize < 0:
+		return bad("OutputBufferSize", cfg.OutputBufferSize)
+	case cfg.MaxInstances < 0:
+		return bad("MaxInstances", cfg.MaxInstances)
+	case cfg.PendingInstances < 0:
+		return bad("PendingInstances", cfg.PendingInstances)
+	case cfg.CloseTimeout < 0:
+		return bad("CloseTimeout", cfg.CloseTimeout)
+	case cfg.SDDL != "" && !hasSDDL:
+		return &os.PathError{Op: op, Path: name, Err: fmt.Errorf("config: a security descriptor (SDDL) is for Windows pipes: %w", errors.ErrUnsupported)}
+	}
+	return nil
 }
 
 // ErrNotFIFO is wrapped by the error of an open or remove of a name that is
@@ -249,6 +330,7 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 type Info struct {
 	Name      string      `json:"name"`
 	Path      string      `json:"path"`
+	Namespace Namespace   `json:"namespace"`
 	Kind      Kind        `json:"kind"`
 	OwnerID   string      `json:"owner_id,omitempty"` // uid or SID
 	Owner     string      `json:"owner,omitempty"`    // user name, or OwnerID
@@ -267,9 +349,11 @@ type Info struct {
 // pipe whose instances are all busy refuses (those fields then stay empty).
 func Inspect(name string) (Info, error) { return inspect(name) }
 
-// List returns the FIFOs and sockets in dir (Unix; "" means ".") or the
-// pipes in \\.\pipe\ (Windows, where dir must be "" or \\.\pipe\), sorted by
-// name. It opens nothing.
+// List returns the FIFOs and sockets in dir (Unix) or the pipes in
+// \\.\pipe\ (Windows, where dir must be "" or \\.\pipe\), sorted by name. On
+// Unix dir "" lists what bare names reach: the current directory, then the
+// private directory of endpoints (see [EndpointPath]), each [Info] saying
+// its [Namespace]. It opens nothing.
 func List(dir string) ([]Info, error) { return list(dir) }
 
 // ctxErr is the error of an open abandoned because ctx ended: it names the

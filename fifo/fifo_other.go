@@ -31,5 +31,12 @@ func listen(name string, _ *Config) (net.Listener, error) {
 func dial(_ context.Context, name string, _ *Config) (net.Conn, error) {
 	return nil, unsupported("dial", name)
 }
-func inspect(name string) (Info, error) { return Info{}, unsupported("inspect", name) }
-func list(dir string) ([]Info, error)   { return nil, unsupported("list", dir) }
+func inspect(name string) (Info, error)  { return Info{}, unsupported("inspect", name) }
+func lookup(name string) ([]Info, error) { return nil, unsupported("inspect", name) }
+func openFile(_ context.Context, name string, _ int, _ os.FileMode) (*os.File, error) {
+	return nil, unsupported("open", name)
+}
+
+const hasSDDL = false
+
+func list(dir string) ([]Info, error) { return nil, unsupported("list", dir) }

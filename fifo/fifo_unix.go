@@ -19,11 +19,19 @@ import (
 func fifoPath(name string) string { return name }
 
 func endpointPath(name string) string {
-	if strings.ContainsRune(name, '/') {
-		return name
+	switch {
+	case isBare(name):
+		return filepath.Join(runtimeDir(), name)
+	case strings.HasPrefix(name, "@"):
+		// Go's net package takes "@x" for an abstract socket address,
+		// which has no permissions at all: keep it a path.
+		return "./" + name
 	}
-	return filepath.Join(runtimeDir(), name)
+	return name
 }
+
+// isBare tells a bare endpoint name (no slash) from a path.
+func isBare(name string) bool { return name != "" && !strings.ContainsRune(name, '/') }
 
 // runtimeDir is the private per-user directory for bare endpoint names:
 // $XDG_RUNTIME_DIR is already private to the user and cleaned at logout;
@@ -36,25 +44,31 @@ func runtimeDir() string {
 	return filepath.Join(os.TempDir(), "gopipe-"+strconv.Itoa(os.Getuid()))
 }
 
-// ensurePrivateDir creates dir 0700 if it is missing, and refuses it unless
-// it is a real directory (not a symlink) owned by us with no access for
-// group or others: a directory planted by someone else would let them
-// replace our sockets.
-func ensurePrivateDir(dir string) error {
+// ensurePrivateDir creates dir 0700 if it is missing, then checks it as
+// checkPrivateDir does.
+func ensurePrivateDir(op, dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
+	return checkPrivateDir(op, dir)
+}
+
+// checkPrivateDir refuses dir unless it is a real directory (not a
+// symlink) owned by us with no access for group or others: a directory
+// planted by someone else would let them replace our sockets, or serve
+// their own to our clients.
+func checkPrivateDir(op, dir string) error {
 	var st unix.Stat_t
 	if err := unix.Lstat(dir, &st); err != nil {
-		return &os.PathError{Op: "lstat", Path: dir, Err: err}
+		return &os.PathError{Op: op, Path: dir, Err: err}
 	}
 	switch {
 	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
-		return &os.PathError{Op: "listen", Path: dir, Err: fmt.Errorf("not a directory: %w", fs.ErrPermission)}
+		return &os.PathError{Op: op, Path: dir, Err: fmt.Errorf("private directory is a %s, not a directory: %w", kindOfMode(uint32(st.Mode)), fs.ErrPermission)}
 	case int(st.Uid) != os.Geteuid():
-		return &os.PathError{Op: "listen", Path: dir, Err: fmt.Errorf("owned by uid %d, not by us: %w", st.Uid, fs.ErrPermission)}
+		return &os.PathError{Op: op, Path: dir, Err: fmt.Errorf("private directory is owned by uid %d, not by you: %w", st.Uid, fs.ErrPermission)}
 	case st.Mode&0o077 != 0:
-		return &os.PathError{Op: "listen", Path: dir, Err: fmt.Errorf("mode %#o lets others in (want 0700): %w", st.Mode&0o777, fs.ErrPermission)}
+		return &os.PathError{Op: op, Path: dir, Err: fmt.Errorf("private directory has mode %#o, which lets others in (want 0700): %w", st.Mode&0o777, fs.ErrPermission)}
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ func inspect(name string) (Info, error) {
 	if os.IsNotExist(err) {
 		if ep := endpointPath(name); ep != name {
 			if i, err2 := statInfo(name, ep); err2 == nil {
+				i.Namespace = NamespaceEndpoints
 				return i, nil
 			}
 		}
@@ -47,6 +48,7 @@ func infoOf(name, path string, st *unix.Stat_t) Info {
 	return Info{
 		Name:         name,
 		Path:         path,
+		Namespace:    NamespaceFiles,
 		Kind:         kind,
 		OwnerID:      strconv.Itoa(uid),
 		Owner:        userName(uid),
@@ -56,10 +58,27 @@ func infoOf(name, path string, st *unix.Stat_t) Info {
 	}
 }
 
+// list lists dir, or with dir "" both the current directory and the
+// private directory of bare endpoint names (when it exists), the files
+// first.
 func list(dir string) ([]Info, error) {
-	if dir == "" {
-		dir = "."
+	if dir != "" {
+		return listDir(dir, dir, NamespaceFiles)
 	}
+	out, err := listDir(".", "", NamespaceFiles)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := listDir(runtimeDir(), runtimeDir(), NamespaceEndpoints)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	return append(out, eps...), nil
+}
+
+// listDir lists the FIFOs and sockets in dir, sorted by name, with paths
+// under prefix (dir itself, or "" for names as they are).
+func listDir(dir, prefix string, ns Namespace) ([]Info, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -69,12 +88,14 @@ func list(dir string) ([]Info, error) {
 		if e.Type()&(fs.ModeNamedPipe|fs.ModeSocket) == 0 {
 			continue
 		}
-		path := filepath.Join(dir, e.Name())
+		path := filepath.Join(prefix, e.Name())
 		var st unix.Stat_t
-		if unix.Lstat(path, &st) != nil {
+		if unix.Lstat(filepath.Join(dir, e.Name()), &st) != nil {
 			continue // gone meanwhile
 		}
-		out = append(out, infoOf(e.Name(), path, &st))
+		info := infoOf(e.Name(), path, &st)
+		info.Namespace = ns
+		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

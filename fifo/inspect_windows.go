@@ -168,7 +168,7 @@ func inspect(name string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Name: name, Path: path, Instances: -1, MaxInstances: -1}
+	info := Info{Name: name, Path: path, Namespace: NamespacePipes, Instances: -1, MaxInstances: -1}
 	ctlPath := path + ctlSuffix
 
 	var dataFound, ctlFound bool
@@ -242,6 +242,7 @@ func list(dir string) ([]Info, error) {
 		infos = append(infos, Info{
 			Name:         e.name,
 			Path:         pipePrefix + e.name,
+			Namespace:    NamespacePipes,
 			Kind:         kind,
 			Instances:    e.instances,
 			MaxInstances: e.maxIns,

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -43,7 +44,32 @@ func resolveIDs(names []string) (ids, error) {
 	return s, nil
 }
 
-func (s ids) has(uid, gid int) bool { return s.uids[uid] || (gid >= 0 && s.gids[gid]) }
+// has tells whether uid, or one of groups (primary and supplementary), is
+// in the set.
+func (s ids) has(uid int, groups []int) bool {
+	if s.uids[uid] {
+		return true
+	}
+	for _, g := range groups {
+		if s.gids[g] {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSocketPath is the longest path a Unix socket address holds (sun_path,
+// less its terminating NUL): 107 bytes on Linux, 103 on the BSDs.
+var maxSocketPath = len(unix.RawSockaddrUnix{}.Path) - 1
+
+// checkSocketPath refuses a path too long to bind or connect to, naming
+// the limit, where the user gives it rather than at every failing connect.
+func checkSocketPath(op, path string) error {
+	if len(path) > maxSocketPath {
+		return &os.PathError{Op: op, Path: path, Err: fmt.Errorf("socket path is %d bytes, longer than the %d a Unix socket address holds: %w", len(path), maxSocketPath, fs.ErrInvalid)}
+	}
+	return nil
+}
 
 func network(cfg *Config, op, path string) (string, error) {
 	if !cfg.MessageMode {
@@ -72,13 +98,19 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSocketPath("listen", path); err != nil {
+		return nil, err
+	}
 	allow, err := resolveIDs(cfg.AllowUsers)
 	if err != nil {
 		return nil, &os.PathError{Op: "listen", Path: path, Err: err}
 	}
 	dir := filepath.Dir(path)
-	if path != name { // a bare name: our private directory
-		if err := ensurePrivateDir(dir); err != nil {
+	if isBare(name) { // our private directory
+		if len(cfg.AllowUsers) > 0 {
+			return nil, &os.PathError{Op: "listen", Path: path, Err: fmt.Errorf("other users cannot reach %s, which is private to you (0700): to let them in, give a socket path in a directory they can reach: %w", dir, fs.ErrInvalid)}
+		}
+		if err := ensurePrivateDir("listen", dir); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +123,7 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 	}
 	defer os.RemoveAll(tmp)
 	tmpSock := filepath.Join(tmp, "s")
-	l, err := net.ListenUnix(netw, &net.UnixAddr{Name: tmpSock, Net: netw})
+	l, err := bindShort(netw, tmp, tmpSock)
 	if err != nil {
 		return nil, &os.PathError{Op: "listen", Path: path, Err: unwrapPath(err)}
 	}
@@ -135,6 +167,23 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 		ln.slots = make(chan struct{}, cfg.MaxInstances)
 	}
 	return ln, nil
+}
+
+// bindShort listens on sock, in the fresh directory tmp. A path that fits
+// sun_path may still have a temporary sibling that does not: on Linux that
+// one is bound through /proc/self/fd/N/s, N a descriptor of tmp, which
+// reaches the same directory by a short path.
+func bindShort(netw, tmp, sock string) (*net.UnixListener, error) {
+	if len(sock) <= maxSocketPath || runtime.GOOS != "linux" {
+		return net.ListenUnix(netw, &net.UnixAddr{Name: sock, Net: netw})
+	}
+	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	short := "/proc/self/fd/" + strconv.Itoa(fd) + "/s"
+	return net.ListenUnix(netw, &net.UnixAddr{Name: short, Net: netw})
 }
 
 // removeStale removes the socket at path if no server answers on it.
@@ -198,19 +247,19 @@ func (ln *unixListener) Accept() (net.Conn, error) {
 			case ln.slots <- struct{}{}:
 				release = func() { <-ln.slots }
 			case <-ln.closed:
-				return nil, &net.OpError{Op: "accept", Net: ln.addr.Net, Addr: ln.addr, Err: net.ErrClosed}
+				return nil, ln.closedErr("accept")
 			}
 		}
 		c, err := ln.l.AcceptUnix()
 		if err != nil {
 			release()
-			if oe, ok := err.(*net.OpError); ok {
-				oe.Addr = ln.addr
+			if errors.Is(err, net.ErrClosed) {
+				return nil, ln.closedErr("accept")
 			}
-			return nil, err
+			return nil, &os.PathError{Op: "accept", Path: ln.addr.Name, Err: unwrapPath(err)}
 		}
-		peer, gid, err := peerCred(c)
-		if err == nil && !ln.permits(peer, gid) {
+		peer, groups, err := peerCred(c)
+		if err == nil && !ln.permits(peer, groups) {
 			err = fmt.Errorf("peer %s is not allowed: %w", peer, fs.ErrPermission)
 		}
 		if err != nil {
@@ -226,17 +275,24 @@ func (ln *unixListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (ln *unixListener) permits(p Peer, gid int) bool {
+func (ln *unixListener) permits(p Peer, groups []int) bool {
 	uid, err := strconv.Atoi(p.UserID)
 	if err != nil {
 		return false
 	}
-	return uid == os.Geteuid() || ln.allow.has(uid, gid)
+	return uid == os.Geteuid() || ln.allow.has(uid, groups)
+}
+
+// closedErr is the error of a call on a closed listener, as on Windows.
+func (ln *unixListener) closedErr(op string) error {
+	return &os.PathError{Op: op, Path: ln.addr.Name, Err: net.ErrClosed}
 }
 
 func (ln *unixListener) Close() error {
-	err := net.ErrClosed
+	var err error
+	closed := false
 	ln.once.Do(func() {
+		closed = true
 		close(ln.closed)
 		err = ln.l.Close()
 		// Unlink the name only if it is still our socket: a newer server
@@ -246,8 +302,11 @@ func (ln *unixListener) Close() error {
 			unix.Unlink(ln.addr.Name)
 		}
 	})
-	if err != nil {
-		return &net.OpError{Op: "close", Net: ln.addr.Net, Addr: ln.addr, Err: unwrapPath(err)}
+	switch {
+	case !closed:
+		return ln.closedErr("close")
+	case err != nil:
+		return &os.PathError{Op: "close", Path: ln.addr.Name, Err: unwrapPath(err)}
 	}
 	return nil
 }
@@ -283,9 +342,19 @@ func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSocketPath("dial", path); err != nil {
+		return nil, err
+	}
 	trust, err := resolveIDs(cfg.TrustServers)
 	if err != nil {
 		return nil, &os.PathError{Op: "dial", Path: path, Err: err}
+	}
+	if isBare(name) {
+		// Whoever could plant this directory could plant the server in
+		// it: check it as Listen does before trusting what is inside.
+		if err := checkPrivateDir("dial", filepath.Dir(path)); err != nil {
+			return nil, err
+		}
 	}
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err != nil {
@@ -320,10 +389,10 @@ func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 		backoff = min(2*backoff, 50*time.Millisecond)
 	}
 	uc := c.(*net.UnixConn)
-	peer, gid, err := peerCred(uc)
+	peer, groups, err := peerCred(uc)
 	if err == nil {
 		uid, _ := strconv.Atoi(peer.UserID)
-		if uid != os.Geteuid() && uid != 0 && !trust.has(uid, gid) {
+		if uid != os.Geteuid() && uid != 0 && !trust.has(uid, groups) {
 			err = fmt.Errorf("server is run by %s, not by you or root: %w", peer.User, fs.ErrPermission)
 		}
 	}

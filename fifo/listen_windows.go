@@ -92,10 +92,7 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 // pipe.
 func newListener(op, path string, cfg *Config, access uint32, hooks listenerHooks) (*listener, error) {
 	perr := func(err error) error { return &os.PathError{Op: op, Path: path, Err: err} }
-	if cfg.InputBufferSize < 0 || cfg.OutputBufferSize < 0 || cfg.MaxInstances < 0 ||
-		cfg.PendingInstances < 0 || cfg.CloseTimeout < 0 {
-		return nil, perr(fmt.Errorf("negative size, count or timeout in Config: %w", fs.ErrInvalid))
-	}
+	// cfg was validated by Listen (fifo.go), or is the holder's own.
 	l := &listener{
 		op:          op,
 		cfg:         cfg,

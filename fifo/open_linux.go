@@ -4,42 +4,58 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// On Linux a FIFO is first pinned with O_PATH|O_NOFOLLOW, which opens
-// nothing (no rendezvous, no device side effects) and refers to the file
-// itself, a symlink included. Its type is checked on that descriptor, and the
-// real open goes through /proc/self/fd/N, which reaches the same inode even if
-// the name is renamed, unlinked or replaced meanwhile. No O_CREAT is ever
-// used, so fs.protected_fifos does not refuse a FIFO of another user in a
-// sticky directory.
+// On Linux a FIFO is first pinned with O_PATH, which opens nothing (no
+// rendezvous, no device side effects) and refers to the file itself. Its
+// type is checked on that descriptor, and the real open goes through
+// /proc/self/fd/N, which reaches the same inode even if the name is renamed,
+// unlinked or replaced meanwhile. OpenReader and OpenWriter pin with
+// O_NOFOLLOW; OpenFile lets the kernel follow a symlink in the pinning open,
+// so that fs.protected_symlinks applies as it does to GNU's tools. No open
+// of an existing FIFO uses O_CREAT, so the kernel's fs.protected_fifos check
+// never runs on it: writers make that check themselves (protectedFIFO).
 
-// pinFIFO opens name with O_PATH and checks that it is a FIFO.
+// pinFIFO opens name with O_PATH|O_NOFOLLOW and checks that it is a FIFO.
 func pinFIFO(name string) (fd int, err error) {
-	for {
-		fd, err = unix.Open(name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, err = openRetry(name, unix.O_PATH|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return -1, err
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	if mode, err := fdMode(fd); err != nil || mode&unix.S_IFMT != unix.S_IFIFO {
 		unix.Close(fd)
-		return -1, err
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
-		unix.Close(fd)
-		return -1, notFIFO(st.Mode)
+		if err != nil {
+			return -1, err
+		}
+		return -1, notFIFO(mode)
 	}
 	return fd, nil
+}
+
+// openRetry is open(2) with O_CLOEXEC, retried on EINTR.
+func openRetry(name string, flags int, perm uint32) (int, error) {
+	for {
+		fd, err := unix.Open(name, flags|unix.O_CLOEXEC, perm)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// fdMode is the st_mode of fd.
+func fdMode(fd int) (uint32, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, err
+	}
+	return st.Mode, nil
 }
 
 // reopen opens the file pinned by pin with flags. Without /proc it falls
@@ -271,6 +287,9 @@ func openReader(ctx context.Context, pin int, name string) (*os.File, error) {
 // retried non-blocking, with backoff, holding no thread.
 func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 	const op = "open for writing"
+	if err := protectedFIFO(pin, name); err != nil {
+		return nil, &os.PathError{Op: op, Path: name, Err: err}
+	}
 	fd, err := reopen(pin, name, unix.O_WRONLY|unix.O_NONBLOCK)
 	if err == nil {
 		return os.NewFile(uintptr(fd), name), nil
@@ -323,4 +342,169 @@ func retryWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 		}
 		backoff = min(2*backoff, 100*time.Millisecond)
 	}
+}
+
+// protectedFIFO refuses, with EACCES, to write to the pinned FIFO where
+// fs.protected_fifos would refuse an O_CREAT open of it (GNU tee's, a
+// shell's >): the rule of the kernel's may_create_in_sticky, applied here
+// because our opens of an existing FIFO carry no O_CREAT. At 1, a FIFO in a
+// sticky world-writable directory that is owned neither by us nor by the
+// directory's owner; at 2, in a sticky group-writable directory too. The
+// sysctl is read each time: it is global and may change while we run.
+func protectedFIFO(pin int, name string) error {
+	level := sysctlInt("/proc/sys/fs/protected_fifos")
+	if level == 0 {
+		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(pin, &st); err != nil {
+		return err
+	}
+	if int(st.Uid) == os.Geteuid() {
+		return nil
+	}
+	var dir unix.Stat_t
+	if err := unix.Stat(parentOf(pin, name), &dir); err != nil {
+		return err
+	}
+	if dir.Mode&unix.S_ISVTX == 0 || dir.Uid == st.Uid {
+		return nil
+	}
+	if dir.Mode&0o002 != 0 || (level >= 2 && dir.Mode&0o020 != 0) {
+		return unix.EACCES
+	}
+	return nil
+}
+
+// parentOf is the directory that holds the pinned file: the kernel's own
+// idea of its path (/proc/self/fd/N), so that a symlink followed to reach
+// it counts as the kernel counts it; the name's directory without /proc.
+func parentOf(pin int, name string) string {
+	if p, err := os.Readlink(procPath(pin)); err == nil && filepath.IsAbs(p) {
+		return filepath.Dir(strings.TrimSuffix(p, " (deleted)"))
+	}
+	if p, err := filepath.EvalSymlinks(name); err == nil {
+		return filepath.Dir(p)
+	}
+	return filepath.Dir(name)
+}
+
+// sysctlInt reads an integer sysctl file, 0 when it cannot.
+func sysctlInt(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// openFile (see OpenFile): the kernel resolves name, symlinks included, in
+// the one open that decides what it is.
+func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
+	if flag&(unix.O_WRONLY|unix.O_RDWR) != 0 {
+		return openFileWriter(ctx, name, flag, perm)
+	}
+	pin, err := openRetry(name, unix.O_PATH, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer unix.Close(pin)
+	mode, err := fdMode(pin)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	if mode&unix.S_IFMT == unix.S_IFIFO {
+		return openReader(ctx, pin, name)
+	}
+	fd, err := reopenAny(pin, name, flag)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// openFileWriter opens name for writing as open(2) with flag does (O_CREAT
+// and O_TRUNC included, so the kernel applies fs.protected_fifos and
+// protected_regular), but non-blocking, so that a FIFO without a reader
+// fails with ENXIO instead of waiting past any cancellation. That FIFO is
+// then pinned, following symlinks again, and waited for as OpenWriter does.
+func openFileWriter(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
+	const tries = 3 // a name replaced this often between our opens is refused
+	for try := 1; ; try++ {
+		fd, err := openRetry(name, flag|unix.O_NONBLOCK, uint32(perm.Perm()))
+		if err == nil {
+			return writerFile(fd, name, flag)
+		}
+		if err != unix.ENXIO {
+			return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		}
+		pin, err := openRetry(name, unix.O_PATH, 0)
+		if err != nil {
+			if err == unix.ENOENT && try < tries {
+				continue // gone since: open it as it now is
+			}
+			return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		}
+		mode, err := fdMode(pin)
+		if err == nil && mode&unix.S_IFMT == unix.S_IFIFO {
+			f, err := openWriter(ctx, pin, name)
+			unix.Close(pin)
+			return f, err
+		}
+		unix.Close(pin)
+		if err == nil && try < tries {
+			continue
+		}
+		if err == nil {
+			err = errReplaced
+		}
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+}
+
+// writerFile makes a file of what openFileWriter opened: a FIFO stays
+// non-blocking (it has a reader, and gets deadlines), after the
+// protected_fifos check the kernel skipped if flag had no O_CREAT;
+// anything else is blocking, as the open it stands for would have been.
+func writerFile(fd int, name string, flag int) (*os.File, error) {
+	mode, err := fdMode(fd)
+	if err == nil && mode&unix.S_IFMT == unix.S_IFIFO {
+		if flag&unix.O_CREAT == 0 {
+			err = protectedFIFO(fd, name)
+		}
+	} else if err == nil {
+		err = unix.SetNonblock(fd, false)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// reopenAny opens the file pinned by pin with flags, whatever its type:
+// through /proc/self/fd/N, or without /proc by name, checking that it is
+// still the same file.
+func reopenAny(pin int, name string, flags int) (int, error) {
+	fd, err := openRetry(procPath(pin), flags, 0)
+	if err != unix.ENOENT {
+		return fd, err
+	}
+	if fd, err = openRetry(name, flags, 0); err != nil {
+		return -1, err
+	}
+	var a, b unix.Stat_t
+	if err := unix.Fstat(pin, &a); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if err := unix.Fstat(fd, &b); err != nil || a.Dev != b.Dev || a.Ino != b.Ino {
+		unix.Close(fd)
+		if err == nil {
+			err = errReplaced
+		}
+		return -1, err
+	}
+	return fd, nil
 }

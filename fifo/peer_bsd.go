@@ -13,11 +13,11 @@ import (
 const packetNetwork = ""
 
 // peerCred reads the peer's credentials with LOCAL_PEERCRED (getpeereid's
-// source), and on Darwin its pid with LOCAL_PEERPID.
-func peerCred(c *net.UnixConn) (p Peer, gid int, err error) {
+// source), its groups included, and on Darwin its pid with LOCAL_PEERPID.
+func peerCred(c *net.UnixConn) (p Peer, groups []int, err error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
-		return p, -1, err
+		return p, nil, err
 	}
 	var cred *unix.Xucred
 	pid := 0
@@ -26,15 +26,14 @@ func peerCred(c *net.UnixConn) (p Peer, gid int, err error) {
 		pid = peerPID(int(fd))
 	})
 	if cerr != nil {
-		return p, -1, cerr
+		return p, nil, cerr
 	}
 	if err != nil {
-		return p, -1, err
+		return p, nil, err
 	}
-	gid = -1
-	if cred.Ngroups > 0 {
-		gid = int(cred.Groups[0])
+	for _, g := range cred.Groups[:min(int(cred.Ngroups), len(cred.Groups))] {
+		groups = append(groups, int(g))
 	}
 	uid := int(cred.Uid)
-	return Peer{PID: pid, UserID: strconv.Itoa(uid), User: userName(uid)}, gid, nil
+	return Peer{PID: pid, UserID: strconv.Itoa(uid), User: userName(uid)}, groups, nil
 }

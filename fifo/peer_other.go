@@ -12,6 +12,6 @@ const packetNetwork = ""
 
 // peerCred is not implemented here, so a listener refuses every peer: it
 // cannot tell who they are.
-func peerCred(*net.UnixConn) (Peer, int, error) {
-	return Peer{}, -1, fmt.Errorf("peer credentials: %w on this OS", errors.ErrUnsupported)
+func peerCred(*net.UnixConn) (Peer, []int, error) {
+	return Peer{}, nil, fmt.Errorf("peer credentials: %w on this OS", errors.ErrUnsupported)
 }

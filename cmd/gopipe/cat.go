@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/gopipe/gopipe/fifo"
+
 	"context"
 	"errors"
 	"fmt"
@@ -370,9 +372,9 @@ func inputSize(e *env, names []string) int64 {
 	return total
 }
 
-// openInput opens the operand name for reading: a FIFO (or on Windows a
-// named pipe) through the fifo package, which waits for a writer
-// cancellably; anything else as a file.
+// openInput opens the operand name for reading as GNU cat does, but a FIFO
+// (or on Windows a named pipe) waits for a writer cancellably: what name
+// means is fifo.OpenFile's decision, the same for every command.
 func openInput(ctx context.Context, name string) (*os.File, error) {
-	return openInputOS(ctx, name)
+	return fifo.OpenFile(ctx, name, os.O_RDONLY, 0)
 }

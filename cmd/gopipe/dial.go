@@ -20,12 +20,15 @@ zero-length message in message mode), and the replies are read to the end.
 
   --wait DURATION   wait up to DURATION (e.g. 10s) for NAME to appear
   --message         message mode: each read of stdin is one message
+  --trust USER      also accept a server run by USER (a name, uid or, on
+                    Windows, SID; repeatable)
       --help        display this help and exit
 `
 
 var dialOpts = []optSpec{
 	{long: "wait", arg: requiredArg},
 	{long: "message"},
+	{long: "trust", arg: requiredArg},
 	{long: "help"},
 }
 
@@ -47,6 +50,8 @@ func runDial(e *env, args []string) int {
 			}
 		case "message":
 			cfg.MessageMode = true
+		case "trust":
+			cfg.TrustServers = append(cfg.TrustServers, o.value)
 		}
 	}
 	if len(operands) != 1 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"text/tabwriter"
@@ -12,14 +13,19 @@ import (
 )
 
 const lsHelp = `Usage: gopipe ls [--json] [DIR]
-List the FIFOs and sockets in DIR (default: the current directory) on Unix,
-the pipes in \\.\pipe\ on Windows (DIR is ignored), with kind, mode or
-instance counts, and owner.
+List the FIFOs and sockets in DIR on Unix, the pipes in \\.\pipe\ on Windows
+(DIR is ignored), with kind, mode or instance counts, and owner. Without DIR,
+on Unix: what bare names reach, the current directory (mkfifo, cat, tee, ...)
+and the private directory of serve, dial and tap, whose entries are marked.
 `
 
 const infoHelp = `Usage: gopipe info [--json] NAME
 Describe the FIFO, socket or named pipe NAME: kind, owner, mode or security
 descriptor (SDDL), server pid and instance counts where the OS tells them.
+A bare NAME can mean two things, and info describes each that exists, saying
+which: on Unix the file NAME (as mkfifo, cat and tee take it) and the endpoint
+NAME of serve, dial and tap; on Windows a file NAME in the current directory
+and the pipe \\.\pipe\NAME. With --json, one object each.
 `
 
 var jsonOpts = []optSpec{{long: "json"}, {long: "help"}}
@@ -67,9 +73,13 @@ func runLs(e *env, args []string) int {
 	for _, in := range infos {
 		if runtime.GOOS == "windows" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), in.Name)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Kind, modeString(in), in.Owner, in.Name)
+			continue
 		}
+		where := ""
+		if in.Namespace == fifo.NamespaceEndpoints {
+			where = "\t(endpoint, in " + filepath.Dir(in.Path) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), in.Owner, in.Name, where)
 	}
 	tw.Flush()
 	return 0
@@ -83,14 +93,34 @@ func runInfo(e *env, args []string) int {
 	if len(operands) != 1 {
 		return e.usage(errors.New("info takes one NAME"))
 	}
-	in, err := fifo.Inspect(operands[0])
+	found, err := fifo.Lookup(operands[0])
 	if err != nil {
 		e.errorf("info %s", strerrorPath(err))
 		return 1
 	}
-	if asJSON {
-		return printJSON(e, in)
+	for i, in := range found {
+		if asJSON {
+			if status := printJSON(e, in); status != 0 {
+				return status
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		printInfo(e, in)
 	}
+	return 0
+}
+
+// namespaceLabels say which commands mean a name found in each namespace.
+var namespaceLabels = map[fifo.Namespace]string{
+	fifo.NamespaceFiles:     "files (mkfifo, cat, tee, redirect, run)",
+	fifo.NamespaceEndpoints: "endpoints (serve, dial, tap)",
+	fifo.NamespacePipes:     `pipes (\\.\pipe\)`,
+}
+
+func printInfo(e *env, in fifo.Info) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 8, 1, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {
@@ -98,6 +128,7 @@ func runInfo(e *env, args []string) int {
 		}
 	}
 	line("name", in.Name)
+	line("namespace", namespaceLabels[in.Namespace])
 	line("path", in.Path)
 	line("kind", in.Kind.String())
 	owner := in.Owner
@@ -116,7 +147,6 @@ func runInfo(e *env, args []string) int {
 		line("instances", instances(in))
 	}
 	tw.Flush()
-	return 0
 }
 
 func modeString(in fifo.Info) string {

@@ -29,7 +29,9 @@ stdout bound to the connection. Only your own user may connect unless
   --message           message mode (Linux SOCK_SEQPACKET; on Windows the pipe
                       is always a message pipe, the only kind a client can
                       half-close)
-  --allow-user U      also let user or group U connect (repeatable)
+  --allow-user U      also let user U, or members of group U, connect
+                      (repeatable); on Unix NAME must then be a socket path
+                      in a directory U can reach, not a bare name
   --allow-sid SID     also let SID connect (Windows; repeatable)
   --sddl S            the pipe's whole security descriptor (Windows, experts)
   --grace DURATION    on ctrl-C, how long clients may finish (default 5s)
@@ -111,8 +113,8 @@ func runServe(e *env, args []string) int {
 			fmt.Fprint(e.stdout, serveHelp)
 			return 0
 		case "exec":
-			if command, err = splitWords(o.value); err != nil || len(command) == 0 {
-				return e.usage(fmt.Errorf("--exec %s: not a command", quote(o.value)))
+			if command, err = shellWords(o.value); err != nil {
+				return e.usage(fmt.Errorf("--exec %s: %v", quote(o.value), err))
 			}
 		case "max-clients":
 			n, err := strconv.Atoi(o.value)
@@ -122,10 +124,17 @@ func runServe(e *env, args []string) int {
 			cfg.MaxInstances = n
 		case "message":
 			cfg.MessageMode = true
-		case "allow-user", "allow-sid":
+		case "allow-user":
 			cfg.AllowUsers = append(cfg.AllowUsers, o.value)
-		case "sddl":
-			cfg.SDDL = o.value
+		case "allow-sid", "sddl":
+			if runtime.GOOS != "windows" {
+				return e.usage(fmt.Errorf("--%s is for Windows named pipes (a Unix socket has a mode: use --allow-user and a socket path)", o.key()))
+			}
+			if o.key() == "sddl" {
+				cfg.SDDL = o.value
+			} else {
+				cfg.AllowUsers = append(cfg.AllowUsers, o.value)
+			}
 		case "grace":
 			if grace, err = o.duration(); err != nil {
 				return e.usage(err)
@@ -328,55 +337,4 @@ func strerrorPath(err error) string {
 		return pe.Path + ": " + strerror(pe.Err)
 	}
 	return strerror(err)
-}
-
-// splitWords splits a command line into words as a POSIX shell would
-// (quotes and backslashes; no expansions), so --exec works the same from
-// cmd.exe and PowerShell as from sh.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var w strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, w.String())
-				w.Reset()
-				inWord = false
-			}
-		case c == '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return nil, errors.New("unterminated quote")
-			}
-			w.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-			inWord = true
-		case c == '"':
-			i++
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`", s[i+1]) >= 0 {
-					i++
-				}
-				w.WriteByte(s[i])
-			}
-			if i >= len(s) {
-				return nil, errors.New("unterminated quote")
-			}
-			inWord = true
-		case c == '\\' && i+1 < len(s):
-			i++
-			w.WriteByte(s[i])
-			inWord = true
-		default:
-			w.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, w.String())
-	}
-	return words, nil
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+
+	"github.com/gopipe/gopipe/fifo"
+
 	"fmt"
 	"io"
 	"os"
@@ -421,4 +425,16 @@ func (t *teeRun) writeAll(b []byte) (stop bool, status int) {
 		}
 	}
 	return false, 0
+}
+
+// openTeeOutput opens a FILE of tee's for writing as GNU's fopen(NAME, "w"
+// or "a") does, but a FIFO (or on Windows a named pipe) waits for its reader
+// cancellably: what name means is fifo.OpenFile's decision, the same for
+// every command, and so is refusing where fs.protected_fifos would.
+func openTeeOutput(ctx context.Context, name string, appendMode bool) (*os.File, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if appendMode {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	return fifo.OpenFile(ctx, name, flags, 0o666)
 }

@@ -3,42 +3,11 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/gopipe/gopipe/fifo"
 )
-
-// openTeeOutput opens a FILE of tee's for writing, as GNU's fopen(NAME,
-// "w" or "a") does, but for FIFOs.
-func openTeeOutput(ctx context.Context, name string, appendMode bool) (*os.File, error) {
-	// An existing FIFO is opened without O_CREAT: fs.protected_fifos
-	// refuses an O_CREAT open of another user's FIFO in a sticky directory
-	// such as /tmp, which a plain open lets through. fifo.OpenWriter also
-	// waits for the reader without holding the open hostage to a context
-	// that ends. It refuses symlinks, but GNU follows one the user named,
-	// so it is given what the name resolves to.
-	if fi, err := os.Stat(name); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
-		path, err := filepath.EvalSymlinks(name)
-		if err != nil {
-			return nil, err
-		}
-		return fifo.OpenWriter(ctx, path)
-	}
-	// Anything else, or a name that cannot be looked at, is opened as GNU
-	// does, so that its error (EACCES, ENOENT, EISDIR…) is GNU's.
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendMode {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	}
-	return os.OpenFile(name, flags, 0o666)
-}
 
 // isBrokenPipe tells whether err is a write to a pipe nobody reads.
 func isBrokenPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }

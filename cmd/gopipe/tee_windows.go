@@ -1,35 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"os"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/windows"
-
-	"github.com/gopipe/gopipe/fifo"
 )
-
-// openTeeOutput opens a FILE of tee's for writing: a named pipe given by
-// its path (\\.\pipe\NAME, //./pipe/NAME) as a client, other names as GNU's
-// fopen(NAME, "w" or "a") does.
-func openTeeOutput(ctx context.Context, name string, appendMode bool) (*os.File, error) {
-	if isPipePath(name) {
-		return fifo.OpenWriter(ctx, name)
-	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendMode {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	}
-	return os.OpenFile(name, flags, 0o666)
-}
-
-// isPipePath tells whether name is in the named-pipe namespace.
-func isPipePath(name string) bool {
-	return strings.HasPrefix(strings.ToLower(strings.ReplaceAll(name, "/", `\`)), `\\.\pipe\`)
-}
 
 // isBrokenPipe tells whether err is a write to a pipe nobody reads: the
 // reader has closed its end (ERROR_NO_DATA) or the pipe is gone
