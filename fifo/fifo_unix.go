@@ -24,7 +24,11 @@ func endpointPath(name string) string {
 		return filepath.Join(runtimeDir(), name)
 	case strings.HasPrefix(name, "@"):
 		// Go's net package takes "@x" for an abstract socket address,
-		// which has no permissions at all: keep it a path.
+		// which has no permissions at all: keep it a path, absolute so
+		// that no path made from it (filepath.Join cleans "./") is one.
+		if abs, err := filepath.Abs(name); err == nil {
+			return abs
+		}
 		return "./" + name
 	}
 	return name

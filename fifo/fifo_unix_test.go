@@ -10,6 +10,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -360,5 +363,84 @@ func TestInspectAndList(t *testing.T) {
 	}
 	if _, err := Inspect(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Inspect of a missing name: %v", err)
+	}
+}
+
+// A socket path longer than sun_path holds is refused where it is given,
+// by Listen and by Dial alike, naming the limit; one that fits is served
+// even when the temporary sibling Listen binds first would not fit.
+func TestSocketPathLimit(t *testing.T) {
+	dir, err := os.MkdirTemp("", "gp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	long := filepath.Join(dir, strings.Repeat("a", maxSocketPath))
+	if l, err := Listen(long, nil); err == nil || !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), strconv.Itoa(maxSocketPath)) {
+		if l != nil {
+			l.Close()
+		}
+		t.Errorf("Listen of a %d-byte path: %v", len(long), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := Dial(ctx, long, nil); err == nil || !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("Dial of a %d-byte path: %v", len(long), err)
+	}
+	fits := filepath.Join(dir, strings.Repeat("b", maxSocketPath-len(dir)-1))
+	if len(fits) != maxSocketPath {
+		t.Fatalf("path of %d bytes", len(fits))
+	}
+	l, err := Listen(fits, nil)
+	if runtime.GOOS != "linux" {
+		// Only Linux can bind the longer temporary sibling by a short
+		// path; elsewhere it is refused, with the same clear error.
+		if err == nil {
+			l.Close()
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Listen of a %d-byte path: %v", len(fits), err)
+	}
+	defer l.Close()
+	wg := echo(l)
+	defer wg.Wait()
+	defer l.Close()
+	c := dialT(t, fits, nil)
+	defer c.Close()
+	c.Write([]byte("fits"))
+	got := make([]byte, 4)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "fits" {
+		t.Fatalf("%q %v", got, err)
+	}
+}
+
+// Other users cannot reach a bare name's private directory, so allowing
+// them on one is refused rather than silently doing nothing.
+func TestAllowUsersNeedsSocketPath(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	l, err := Listen(randomName("gp"), &Config{AllowUsers: []string{"nobody"}})
+	if err == nil {
+		l.Close()
+		t.Fatal("Listen with AllowUsers on a bare name succeeded")
+	}
+	if !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), "socket path") {
+		t.Fatalf("unclear error: %v", err)
+	}
+}
+
+// A name starting with @ stays a path: Go would take it for an abstract
+// socket address, which has no permissions at all.
+func TestAtNameIsAPath(t *testing.T) {
+	chdir(t, t.TempDir())
+	os.Mkdir("@x", 0o700)
+	l, err := Listen("@x/s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if fi, err := os.Lstat("@x/s"); err != nil || fi.Mode()&fs.ModeSocket == 0 {
+		t.Fatalf("no socket file at @x/s: %v %v", fi, err)
 	}
 }

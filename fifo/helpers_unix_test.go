@@ -72,6 +72,46 @@ var testHelpers = map[string]func(args []string) int{
 		unix.Close(fd)
 		return 0
 	},
+	// openfile-write NAME DATA: OpenFile as tee does, and write DATA.
+	"openfile-write": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		f, err := OpenFile(ctx, args[0], os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := f.Write([]byte(args[1])); err != nil {
+			return fail(err)
+		}
+		if err := f.Close(); err != nil {
+			return fail(err)
+		}
+		return 0
+	},
+	// openfile-read NAME: OpenFile as cat does, and copy to stdout.
+	"openfile-read": func(args []string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		f, err := OpenFile(ctx, args[0], os.O_RDONLY, 0)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		if _, err := io.Copy(os.Stdout, f); err != nil {
+			return fail(err)
+		}
+		return 0
+	},
+	// follow NAME: a plain non-blocking open(2) for reading, symlinks
+	// followed by the kernel: what GNU cat's open decides.
+	"follow": func(args []string) int {
+		fd, err := unix.Open(args[0], unix.O_RDONLY|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return fail(err)
+		}
+		unix.Close(fd)
+		return 0
+	},
 	// dial NAME MSG: send MSG, half-close, print the reply.
 	"dial": func(args []string) int {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -19,19 +19,20 @@ import (
 // keep a pipe open, and its reader waiting, until the FIFO is removed.
 func runFiles(t *testing.T, stdin string, name string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	return runFilesIn(t, 0, stdin, name, args...)
+	return runFilesIn(t, 0, "", stdin, name, args...)
 }
 
-// runFilesIn is runFiles with the command in job, if not 0.
-func runFilesIn(t *testing.T, job windows.Handle, stdin string, name string, args ...string) (stdout, stderr string, err error) {
+// runFilesIn is runFiles with the command in job, if not 0, and in the
+// directory dir, if not "".
+func runFilesIn(t *testing.T, job windows.Handle, dir, stdin string, name string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	// Not t.TempDir: Wine fails to delete its files ("Invalid function").
-	dir, err := os.MkdirTemp("", "gopipe-e2e")
+	ioDir, err := os.MkdirTemp("", "gopipe-e2e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in")
+	defer os.RemoveAll(ioDir)
+	in := filepath.Join(ioDir, "in")
 	os.WriteFile(in, []byte(stdin), 0o600)
 	files := make([]*os.File, 3)
 	for i, n := range []string{"in", "out", "err"} {
@@ -39,7 +40,7 @@ func runFilesIn(t *testing.T, job windows.Handle, stdin string, name string, arg
 		if i > 0 {
 			flag = os.O_RDWR | os.O_CREATE | os.O_TRUNC
 		}
-		f, ferr := os.OpenFile(filepath.Join(dir, n), flag, 0o600)
+		f, ferr := os.OpenFile(filepath.Join(ioDir, n), flag, 0o600)
 		if ferr != nil {
 			t.Fatal(ferr)
 		}
@@ -47,6 +48,7 @@ func runFilesIn(t *testing.T, job windows.Handle, stdin string, name string, arg
 		files[i] = f
 	}
 	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = files[0], files[1], files[2]
 	if job != 0 {
 		err = startInJob(job, cmd)
@@ -56,8 +58,8 @@ func runFilesIn(t *testing.T, job windows.Handle, stdin string, name string, arg
 	} else {
 		err = cmd.Run()
 	}
-	o, _ := os.ReadFile(filepath.Join(dir, "out"))
-	e, _ := os.ReadFile(filepath.Join(dir, "err"))
+	o, _ := os.ReadFile(filepath.Join(ioDir, "out"))
+	e, _ := os.ReadFile(filepath.Join(ioDir, "err"))
 	return string(o), string(e), err
 }
 
@@ -109,6 +111,57 @@ func TestWindowsFIFO(t *testing.T) {
 	}
 }
 
+// A bare NAME means for every command what gopipe mkfifo NAME made: tee,
+// redirect and run's redirections reach the FIFO (and make no file of that
+// name), unless a file NAME sits in the current directory, which wins.
+func TestWindowsBareNameMeansTheFIFO(t *testing.T) {
+	gp := filepath.Join(must(binDir()), "gopipe.exe")
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "gp-bare-" + hex.EncodeToString(b)
+	work, err := os.MkdirTemp("", "gopipe-bare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	at := func(stdin string, args ...string) (string, string, error) {
+		return runFilesIn(t, 0, work, stdin, gp, args...)
+	}
+	if _, errs, err := at("", "mkfifo", name); err != nil {
+		t.Fatalf("mkfifo: %v: %s", err, errs)
+	}
+	defer at("", "rmfifo", name)
+	for _, w := range [][]string{
+		{"tee", name},
+		{"redirect", "--stdout", name, "--", gp, "cat"},
+		{"run", "gopipe cat > " + name},
+	} {
+		if _, errs, err := at("through "+w[0]+"\n", w...); err != nil {
+			t.Fatalf("%s: %v: %s", w[0], err, errs)
+		}
+		out, errs, err := at("", "run", "gopipe cat < "+name)
+		if err != nil || out != "through "+w[0]+"\n" {
+			t.Fatalf("reading what %s wrote: %v: %q %s", w[0], err, out, errs)
+		}
+		if _, err := os.Lstat(filepath.Join(work, name)); err == nil {
+			t.Fatalf("%s made a file %s instead of writing to the FIFO", w[0], name)
+		}
+	}
+	// A file of that name in the current directory wins, as in any shell.
+	if _, errs, err := at("to the file\n", "tee", name); err != nil {
+		t.Fatalf("tee after the FIFO: %v: %s", err, errs)
+	}
+	os.WriteFile(filepath.Join(work, name), []byte("the file\n"), 0o600)
+	out, errs, err := at("", "cat", name)
+	if err != nil || out != "the file\n" {
+		t.Fatalf("cat with a file of the FIFO's name: %v: %q %s", err, out, errs)
+	}
+	out, errs, err = at("", "cat", `\\.\pipe\`+name)
+	if err != nil || out != "to the file\n" {
+		t.Fatalf("cat of the pipe path: %v: %q %s", err, out, errs)
+	}
+}
+
 // TestWindowsFIFOOutlivesJob: a FIFO made inside a job that kills its
 // processes when closed (an ssh session's, a CI step's) outlives the job
 // when the job lets processes break away, and can still be made when it
@@ -132,7 +185,7 @@ func TestWindowsFIFOOutlivesJob(t *testing.T) {
 			windows.CloseHandle(job)
 			t.Fatal(err)
 		}
-		_, errs, err := runFilesIn(t, job, "", gp, "mkfifo", name)
+		_, errs, err := runFilesIn(t, job, "", "", gp, "mkfifo", name)
 		if err != nil {
 			windows.CloseHandle(job)
 			t.Fatalf("breakaway %v: mkfifo in a job: %v: %s", breakaway, err, errs)

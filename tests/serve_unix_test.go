@@ -5,6 +5,7 @@ package tests
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -55,16 +56,22 @@ func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, log *serverLog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log = &serverLog{lines: make(chan string, 100)}
+	log = followLog(stderr)
+	log.waitFor(t, "listening on")
+	return cmd, log
+}
+
+// followLog reads a server's log from r, a line at a time.
+func followLog(r io.Reader) *serverLog {
+	log := &serverLog{lines: make(chan string, 100)}
 	go func() {
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			log.lines <- sc.Text()
 		}
 		close(log.lines)
 	}()
-	log.waitFor(t, "listening on")
-	return cmd, log
+	return log
 }
 
 // serverLog is what a server writes to stderr, a line at a time.

@@ -78,3 +78,28 @@ func Condition(cond string, ok bool) (bool, error) {
 	}
 	return ok, nil
 }
+
+// Sysctl sets the sysctl file /proc/sys/NAME (such as fs/protected_fifos)
+// to value for the rest of the test, and restores it after. A sysctl is the
+// whole machine's, so such tests run only when GOPIPE_SYSCTL_TESTS=1: in
+// .ci/run's step of their own, one package at a time, never beside other
+// tests. Their names start with TestSysctl, so that step can pick them.
+func Sysctl(t testing.TB, name, value string) {
+	t.Helper()
+	if os.Getenv("GOPIPE_SYSCTL_TESTS") != "1" {
+		t.Skip("changes a global sysctl: runs with GOPIPE_SYSCTL_TESTS=1 (.ci/run's sysctl step)")
+	}
+	path := "/proc/sys/" + name
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("sysctl %s: %v", name, err)
+	}
+	if err := os.WriteFile(path, []byte(value), 0); err != nil {
+		t.Fatalf("setting sysctl %s=%s: %v", name, value, err)
+	}
+	t.Cleanup(func() {
+		if err := os.WriteFile(path, old, 0); err != nil {
+			t.Errorf("restoring sysctl %s: %v", name, err)
+		}
+	})
+}
