@@ -73,13 +73,16 @@ func EndpointPath(name string) string { return endpointPath(name) }
 // 0777 are refused.
 // An existing name is an error wrapping [fs.ErrExist].
 //
+// If the FIFO was made but its mode could not be set, the error wraps
+// [ErrModeNotSet].
+//
 // On Windows a named pipe exists only while a server handle is open, so Make
 // starts a detached holder process (a copy of the running program) that owns
 // the name until [Remove]; such programs must call [RunHolder] first thing in
 // main. Any program may write to the pipe (echo hi > \\.\pipe\NAME in cmd);
 // [OpenReader] reads what they wrote, with EOF when the writers are done.
-// perm is checked but otherwise ignored there: the pipe's DACL grants the
-// current user and SYSTEM.
+// The pipe's DACL grants the current user and SYSTEM, so a perm granting
+// group or others anything is refused there (errors.ErrUnsupported).
 func Make(name string, perm fs.FileMode) error {
 	if perm&^fs.ModePerm != 0 {
 		return &os.PathError{Op: "mkfifo", Path: name, Err: fmt.Errorf("mode %#o has bits outside 0777: %w", uint32(perm), fs.ErrInvalid)}
@@ -296,6 +299,11 @@ func validate(op, name string, cfg *Config) error {
 	}
 	return nil
 }
+
+// ErrModeNotSet is wrapped by the error of a [Make] that made the FIFO but
+// could not give it the mode asked for; the FIFO is left in place, as
+// mkfifo(1) leaves it.
+var ErrModeNotSet = errors.New("fifo made, but its mode not set")
 
 // ErrNotFIFO is wrapped by the error of an open or remove of a name that is
 // not a FIFO (or on Windows a pipe); the message says what it is instead.

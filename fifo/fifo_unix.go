@@ -85,7 +85,7 @@ func makeFIFO(name string, perm fs.FileMode) error {
 	// exactly, as GNU mkfifo -m does. The umask can only have removed
 	// bits, so the FIFO was never more open than asked in between.
 	if err := chmodFIFO(name, perm); err != nil {
-		return &os.PathError{Op: "chmod", Path: name, Err: err}
+		return &os.PathError{Op: "chmod", Path: name, Err: fmt.Errorf("%w: %w", ErrModeNotSet, err)}
 	}
 	return nil
 }
@@ -115,12 +115,9 @@ func notFIFO(mode uint32) error {
 	return fmt.Errorf("%w: it is a %s", ErrNotFIFO, kindOfMode(mode))
 }
 
-func openOp(write bool) string {
-	if write {
-		return "open for writing"
-	}
-	return "open for reading"
-}
+// openOp is the Op of an open's error: "open" for either end, as on
+// Windows, so that errors read the same on every OS.
+func openOp(bool) string { return "open" }
 
 func openFIFO(ctx context.Context, name string, write bool) (*os.File, error) {
 	if err := ctx.Err(); err != nil {

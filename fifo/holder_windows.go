@@ -77,12 +77,17 @@ func runHolder() (bool, error) {
 	return true, serveHolder(path)
 }
 
-func makeFIFO(name string, _ fs.FileMode) error {
+func makeFIFO(name string, perm fs.FileMode) error {
 	path, err := pipePath("mkfifo", name)
 	if err != nil {
 		return err
 	}
 	perr := func(err error) error { return &os.PathError{Op: "mkfifo", Path: path, Err: err} }
+	if perm&0o077 != 0 {
+		// The pipe's DACL grants the current user and SYSTEM alone: a mode
+		// for others would be a promise we do not keep.
+		return perr(fmt.Errorf("a Windows FIFO is private to you (its DACL grants you and SYSTEM): mode %04o would let others in: %w", uint32(perm), errors.ErrUnsupported))
+	}
 	if !holderReady.Load() {
 		return perr(fmt.Errorf("a Windows FIFO needs a holder process, and main must call fifo.RunHolder first to be one: %w", errors.ErrUnsupported))
 	}

@@ -441,3 +441,26 @@ func TestOpenReaderPlainPipe(t *testing.T) {
 	}
 	mustErr(t, Remove(name), errors.ErrUnsupported)
 }
+
+// A Windows FIFO's DACL grants only the current user and SYSTEM: a mode
+// that grants group or others is refused rather than ignored; owner-only
+// modes (DefaultMode, 0700, 0) describe the FIFO and are taken.
+func TestFIFOMakeModeForOthersRefused(t *testing.T) {
+	for _, perm := range []fs.FileMode{0o644, 0o660, 0o606} {
+		name := testPipeName(t)
+		err := Make(name, perm)
+		if err == nil {
+			Remove(name)
+			t.Errorf("Make(%04o) succeeded", perm)
+			continue
+		}
+		if !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("Make(%04o): %v, want errors.ErrUnsupported", perm, err)
+		}
+	}
+	name := testPipeName(t)
+	if err := Make(name, DefaultMode); err != nil {
+		t.Fatalf("Make(DefaultMode): %v", err)
+	}
+	Remove(name)
+}

@@ -219,7 +219,7 @@ func release(done <-chan fdResult, pin int, name string, other int) {
 // only the poller waits: the open returns when a writer has written or
 // come and gone, holding no thread.
 func openReader(ctx context.Context, pin int, name string) (*os.File, error) {
-	const op = "open for reading"
+	const op = "open"
 	fd, err := reopen(pin, name, unix.O_RDONLY|unix.O_NONBLOCK)
 	if err != nil {
 		return nil, &os.PathError{Op: op, Path: name, Err: err}
@@ -286,7 +286,7 @@ func openReader(ctx context.Context, pin int, name string) (*os.File, error) {
 // Without read permission that release is impossible, so then the open is
 // retried non-blocking, with backoff, holding no thread.
 func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
-	const op = "open for writing"
+	const op = "open"
 	if err := protectedFIFO(pin, name); err != nil {
 		return nil, &os.PathError{Op: op, Path: name, Err: err}
 	}
@@ -323,7 +323,7 @@ func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 }
 
 func retryWriter(ctx context.Context, pin int, name string) (*os.File, error) {
-	const op = "open for writing"
+	const op = "open"
 	backoff := time.Millisecond
 	for {
 		t := time.NewTimer(backoff)

@@ -167,7 +167,7 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctxErr("open for writing", name, ctx)
+			return nil, ctxErr("open", name, ctx)
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 100*time.Millisecond)

@@ -247,3 +247,31 @@ func TestClosedListenerErrors(t *testing.T) {
 		}
 	}
 }
+
+// Errors are the same type with the same Op on every OS: callers may rely
+// on *os.PathError and the sentinels, never on the text.
+func TestErrorOps(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	missing := filepath.Join(scratchDir(t), "missing")
+	if runtime.GOOS == "windows" {
+		missing = randomName("gopipe-missing-")
+	}
+	_, errR := OpenReader(ctx, missing)
+	_, errW := OpenWriter(ctx, missing)
+	_, errF := OpenFile(ctx, missing, os.O_RDONLY, 0)
+	_, errD := Dial(ctx, missing, nil)
+	for _, c := range []struct {
+		what string
+		err  error
+		op   string
+	}{
+		{"OpenReader", errR, "open"}, {"OpenWriter", errW, "open"}, {"OpenFile", errF, "open"},
+		{"Dial", errD, "dial"}, {"Remove", Remove(missing), "remove"},
+	} {
+		var pe *os.PathError
+		if !errors.As(c.err, &pe) || pe.Op != c.op || !errors.Is(c.err, fs.ErrNotExist) {
+			t.Errorf("%s of a missing name: %#v, want *os.PathError{Op: %q} wrapping fs.ErrNotExist", c.what, c.err, c.op)
+		}
+	}
+}

@@ -14,7 +14,8 @@ import (
 
 const lsHelp = `Usage: gopipe ls [--json] [DIR]
 List the FIFOs and sockets in DIR on Unix, the pipes in \\.\pipe\ on Windows
-(DIR is ignored), with kind, mode or instance counts, and owner. Without DIR,
+(where DIR, if given, must be \\.\pipe\), with kind, mode or instance counts,
+and owner. Without DIR,
 on Unix: what bare names reach, the current directory (mkfifo, cat, tee, ...)
 and the private directory of serve, dial and tap, whose entries are marked.
 `
@@ -58,8 +59,8 @@ func runLs(e *env, args []string) int {
 		return e.usage(errors.New("ls takes at most one DIR"))
 	}
 	dir := ""
-	if len(operands) == 1 && runtime.GOOS != "windows" {
-		dir = operands[0]
+	if len(operands) == 1 {
+		dir = operands[0] // on Windows only \\.\pipe\ can be listed: fifo.List says so
 	}
 	infos, err := fifo.List(dir)
 	if err != nil {

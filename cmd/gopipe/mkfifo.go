@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/gopipe/gopipe/fifo"
 )
@@ -75,8 +74,7 @@ func runMkfifo(e *env, args []string) int {
 	for _, name := range names {
 		if err := fifo.Make(name, perm); err != nil {
 			what := "cannot create fifo"
-			var pe *os.PathError
-			if errors.As(err, &pe) && pe.Op == "chmod" {
+			if errors.Is(err, fifo.ErrModeNotSet) {
 				what = "cannot set permissions of"
 			}
 			e.errorf("%s %s: %s", what, quote(name), strerror(err))
