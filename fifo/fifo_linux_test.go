@@ -98,13 +98,7 @@ func TestOtherUserDeniedOnFIFO(t *testing.T) {
 // the machine has it: TestSysctlProtectedFIFOs sets each value.
 func TestFIFOOfOtherUserInStickyDir(t *testing.T) {
 	creat := asUser(t, otherUID, "creat")
-	name := filepath.Join(sharedDir(t, 0o1777), "f")
-	if err := Make(name, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(name, thirdUID, thirdUID); err != nil {
-		t.Fatal(err)
-	}
+	name := fifoOf(t, thirdUID, 0o666, filepath.Join(sharedDir(t, 0o1777), "f"))
 	// With a reader and writer of root's holding it open, the kernel's
 	// O_CREAT open either goes through at once or is refused.
 	hold, err := os.OpenFile(name, os.O_RDWR, 0)
@@ -140,6 +134,18 @@ func TestFIFOOfOtherUserInStickyDir(t *testing.T) {
 	if string(got) != "from another user" {
 		t.Fatalf("read %q", got)
 	}
+}
+
+// fifoOf makes a FIFO of uid's with mode at name, and returns name.
+func fifoOf(t *testing.T, uid int, mode os.FileMode, name string) string {
+	t.Helper()
+	if err := Make(name, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(name, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // startServer runs Listen in the test process on a socket other users can

@@ -19,19 +19,7 @@ import (
 // stderr, and exits 1 on failure.
 var testHelpers = map[string]func(args []string) int{
 	// read NAME: OpenReader and copy to stdout.
-	"read": func(args []string) int {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		f, err := OpenReader(ctx, args[0])
-		if err != nil {
-			return fail(err)
-		}
-		defer f.Close()
-		if _, err := io.Copy(os.Stdout, f); err != nil {
-			return fail(err)
-		}
-		return 0
-	},
+	"read": func(args []string) int { return readWith(args[0], OpenReader) },
 	// read-timeout NAME: OpenReader with a short deadline must give up.
 	"read-timeout": func(args []string) int {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -47,21 +35,7 @@ var testHelpers = map[string]func(args []string) int{
 		return 0
 	},
 	// write NAME DATA: OpenWriter and write DATA.
-	"write": func(args []string) int {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		f, err := OpenWriter(ctx, args[0])
-		if err != nil {
-			return fail(err)
-		}
-		if _, err := f.Write([]byte(args[1])); err != nil {
-			return fail(err)
-		}
-		if err := f.Close(); err != nil {
-			return fail(err)
-		}
-		return 0
-	},
+	"write": func(args []string) int { return writeWith(args[0], args[1], OpenWriter) },
 	// creat NAME: what a careless writer does, open(O_WRONLY|O_CREAT), which
 	// fs.protected_fifos refuses for another user's FIFO in a sticky dir.
 	"creat": func(args []string) int {
@@ -74,33 +48,15 @@ var testHelpers = map[string]func(args []string) int{
 	},
 	// openfile-write NAME DATA: OpenFile as tee does, and write DATA.
 	"openfile-write": func(args []string) int {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		f, err := OpenFile(ctx, args[0], os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-		if err != nil {
-			return fail(err)
-		}
-		if _, err := f.Write([]byte(args[1])); err != nil {
-			return fail(err)
-		}
-		if err := f.Close(); err != nil {
-			return fail(err)
-		}
-		return 0
+		return writeWith(args[0], args[1], func(ctx context.Context, name string) (*os.File, error) {
+			return OpenFile(ctx, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		})
 	},
 	// openfile-read NAME: OpenFile as cat does, and copy to stdout.
 	"openfile-read": func(args []string) int {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		f, err := OpenFile(ctx, args[0], os.O_RDONLY, 0)
-		if err != nil {
-			return fail(err)
-		}
-		defer f.Close()
-		if _, err := io.Copy(os.Stdout, f); err != nil {
-			return fail(err)
-		}
-		return 0
+		return readWith(args[0], func(ctx context.Context, name string) (*os.File, error) {
+			return OpenFile(ctx, name, os.O_RDONLY, 0)
+		})
 	},
 	// follow NAME: a plain non-blocking open(2) for reading, symlinks
 	// followed by the kernel: what GNU cat's open decides.
@@ -159,6 +115,38 @@ var testHelpers = map[string]func(args []string) int{
 			}()
 		}
 	},
+}
+
+// readWith opens name with open and copies it to stdout.
+func readWith(name string, open func(context.Context, string) (*os.File, error)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := open(ctx, name)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(os.Stdout, f); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// writeWith opens name with open and writes data to it.
+func writeWith(name, data string, open func(context.Context, string) (*os.File, error)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := open(ctx, name)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := f.Write([]byte(data)); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	return 0
 }
 
 func fail(err error) int {

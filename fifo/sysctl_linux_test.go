@@ -39,13 +39,7 @@ func checkProtectedFIFO(t *testing.T, dirMode os.FileMode, owner int) {
 	if err := chmodSticky(dir, dirMode); err != nil {
 		t.Fatal(err)
 	}
-	name := filepath.Join(dir, "f")
-	if err := Make(name, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(name, owner, owner); err != nil {
-		t.Fatal(err)
-	}
+	name := fifoOf(t, owner, 0o666, filepath.Join(dir, "f"))
 	// A reader and writer of root's, so that no open below waits: each
 	// either opens at once or is refused.
 	hold, err := os.OpenFile(name, os.O_RDWR, 0)
@@ -108,13 +102,7 @@ func TestSysctlProtectedSymlinks(t *testing.T) {
 			if err := os.Chown(private, otherUID, otherUID); err != nil {
 				t.Fatal(err)
 			}
-			target := filepath.Join(private, "f")
-			if err := Make(target, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chown(target, otherUID, otherUID); err != nil {
-				t.Fatal(err)
-			}
+			target := fifoOf(t, otherUID, 0o600, filepath.Join(private, "f"))
 			// The link: another user's, in a sticky world-writable dir.
 			sticky := sharedDir(t, 0o755)
 			if err := chmodSticky(sticky, 0o1777); err != nil {

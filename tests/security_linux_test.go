@@ -307,17 +307,7 @@ func TestDialTrust(t *testing.T) {
 	dir := ownedDir(t, userB, 0o755)
 	sock := filepath.Join(dir, "s")
 	gp := gopipe(t)
-	srv := asUser(t, userB, nil, gp, "serve", "--allow-user", strconv.Itoa(userA), sock)
-	stderr, err := srv.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	log := followLog(stderr)
-	log.waitFor(t, "listening on")
+	startServeCmd(t, asUser(t, userB, nil, gp, "serve", "--allow-user", strconv.Itoa(userA), sock))
 	_, errs, err := run(asUser(t, userA, nil, gp, "dial", sock), "hi\n")
 	if err == nil || !strings.Contains(errs, "erver is run by 20002") {
 		t.Fatalf("dial of another user's server: %v %s", err, errs)

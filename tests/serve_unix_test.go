@@ -47,7 +47,13 @@ func sharedDir(t *testing.T) string {
 // startServe starts gopipe serve and waits for its "listening" line.
 func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, log *serverLog) {
 	t.Helper()
-	cmd = exec.Command(gopipe(t), append([]string{"serve"}, args...)...)
+	return startServeCmd(t, exec.Command(gopipe(t), append([]string{"serve"}, args...)...))
+}
+
+// startServeCmd starts cmd, a gopipe serve, and waits for its "listening"
+// line.
+func startServeCmd(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, *serverLog) {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +62,7 @@ func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, log *serverLog) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log = followLog(stderr)
+	log := followLog(stderr)
 	log.waitFor(t, "listening on")
 	return cmd, log
 }
