@@ -6,102 +6,38 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/cattee"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/endpoint"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/inspect"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/mkfifo"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/redirect"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/run"
 )
 
-// A command is one applet of the multi-call binary: `gopipe NAME ARGS…`, or
-// a link to the binary called NAME (or one of its aliases).
-type command struct {
-	name    string
-	aliases []string
-	usage   string
-	run     func(e *env, args []string) int
-	// opts are the command's options, for shell completion.
-	opts []optSpec
-	// own marks gopipe's own commands, as opposed to those modelled on GNU
-	// tools: their messages start "gopipe: " and usage errors exit 2.
-	own bool
-}
-
-// commands is every applet, in the order `gopipe --list` shows them.
-var commands = []command{
-	{name: "mkfifo", usage: "make FIFOs (named pipes), 0600 unless -m says otherwise", run: runMkfifo, opts: mkfifoOpts},
-	{name: "rmfifo", usage: "remove FIFOs (on Windows, stop the process holding them)", run: runRmfifo, opts: rmfifoOpts, own: true},
-	{name: "cat", aliases: []string{"pipecat"}, usage: "concatenate files, FIFOs and named pipes to stdout (GNU cat)", run: runCat, opts: catOpts},
-	{name: "tee", usage: "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)", run: runTee, opts: teeOpts},
-	{name: "redirect", usage: "run a command with stdin, stdout and stderr redirected to files, FIFOs or named pipes", run: runRedirect, opts: redirectOpts, own: true},
-	{name: "run", usage: "run a shell one-liner of commands, pipes, redirections, && || ; without a shell", run: runRun, opts: runOpts, own: true},
-	{name: "serve", usage: "serve clients on a named pipe or socket: echo, or --exec a command each", run: runServe, opts: serveOpts, own: true},
-	{name: "dial", usage: "connect stdin and stdout to a named pipe or socket", run: runDial, opts: dialOpts, own: true},
-	{name: "ls", usage: "list FIFOs and sockets (Unix) or named pipes (Windows)", run: runLs, opts: jsonOpts, own: true},
-	{name: "info", usage: "describe a FIFO, socket or named pipe", run: runInfo, opts: jsonOpts, own: true},
-	{name: "tap", usage: "relay clients to another pipe, printing the traffic", run: runTap, opts: tapOpts, own: true},
-}
-
-func lookup(name string) *command {
-	for i := range commands {
-		c := &commands[i]
-		if c.name == name {
-			return c
-		}
-		for _, a := range c.aliases {
-			if a == name {
-				return c
-			}
-		}
-	}
-	return nil
-}
-
-// env is what a command sees of the world, so that each command is a
-// function of (args, stdin, stdout, stderr) that tests run in process.
-type env struct {
-	ctx     context.Context
-	prog    string // what starts its messages: the applet's name for GNU-modelled ones
-	invoked string // how it was called, for "Try '… --help'"
-	// usageStatus is the exit status of a usage error: GNU's 1, or 2 for
-	// gopipe's own commands.
-	usageStatus int
-	stdin       io.Reader
-	stdout      io.Writer
-	stderr      io.Writer
-	// notify, stopNotify and ignore are signal.Notify, signal.Stop and
-	// signal.Ignore, replaceable in tests.
-	notify     func(c chan<- os.Signal, sig ...os.Signal)
-	stopNotify func(c chan<- os.Signal)
-	ignore     func(sig ...os.Signal)
-	// dieBy, when a command sets it, asks main to end the process by this
-	// signal rather than exit with the returned status (which should then
-	// be 128+signal, what a shell reports): GNU tee dies by SIGPIPE when an
-	// output's reader goes, but Go only dies of SIGPIPE on fds 1 and 2.
-	dieBy os.Signal
-}
-
-// errorf prints one line "PROG: message" on stderr.
-func (e *env) errorf(format string, a ...any) {
-	fmt.Fprintf(e.stderr, "%s: %s\n", e.prog, fmt.Sprintf(format, a...))
-}
-
-// usage reports a command-line error as GNU tools do, with exit status 1
-// (GNU's, which rules for the GNU-modelled commands).
-func (e *env) usage(err error) int {
-	fmt.Fprintf(e.stderr, "%s: %s\nTry '%s --help' for more information.\n", e.prog, err, e.invoked)
-	return e.usageStatus
-}
-
-// enter sets e up to run c, called as invoked.
-func (e *env) enter(c *command, invoked string) {
-	e.prog, e.invoked, e.usageStatus = c.name, invoked, 1
-	if c.own {
-		e.prog, e.usageStatus = "gopipe", 2
-	}
+// commands is every command of gopipe, in the order gopipe --help shows
+// them: the one table from which dispatch, --help, the man page, shell
+// completion and docs/commands.md are made. Each command lives in a package
+// of its own under internal/.
+var commands = []*command.Spec{
+	mkfifo.Mkfifo,
+	mkfifo.Rmfifo,
+	cattee.Cat,
+	cattee.Tee,
+	redirect.Redirect,
+	run.Run,
+	endpoint.Serve,
+	endpoint.Dial,
+	inspect.Ls,
+	inspect.Info,
+	endpoint.Tap,
 }
 
 // appletName is the command a program name asks for: its base name, less
@@ -116,49 +52,30 @@ func appletName(arg0 string) string {
 	return strings.TrimSuffix(strings.TrimSuffix(name, ".exe"), ".EXE")
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
+// program is the whole program but for the OS's wiring (main): it returns the
+// exit status, and the signal, if any, the process should die by instead
+// (see command.Env.DieBy).
+func program(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (status int, dieBy os.Signal) {
+	e := command.NewEnv(ctx, stdin, stdout, stderr)
+	status = dispatch(e, args)
+	return status, e.DieBy
 }
 
-// run is the whole program but for the OS's wiring (main): it returns the
-// exit status.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	status, _ := runEnv(newEnv(ctx, stdin, stdout, stderr), args)
-	return status
-}
-
-func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {
-	return &env{
-		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, usageStatus: 2,
-		notify: signal.Notify, stopNotify: signal.Stop, ignore: signal.Ignore,
-	}
-}
-
-// runEnv runs the program in e and returns its exit status and the signal,
-// if any, it should die by instead (see env.dieBy).
-func runEnv(e *env, args []string) (int, os.Signal) {
-	status := dispatch(e, args)
-	return status, e.dieBy
-}
-
-func dispatch(e *env, args []string) int {
+// dispatch runs args: a link named after a command (argv[0] dispatch, as
+// busybox does), gopipe's own options, or gopipe COMMAND ARG….
+func dispatch(e *command.Env, args []string) int {
 	name := "gopipe"
 	if len(args) > 0 {
 		name = appletName(args[0])
 		args = args[1:]
 	}
 	if !strings.HasPrefix(name, "gopipe") {
-		c := lookup(name)
-		if c == nil {
-			fmt.Fprintf(e.stderr, "%s: applet not found\n", name)
-			return 127
+		s := command.Lookup(commands, name)
+		if s == nil {
+			fmt.Fprintf(e.Stderr, "%s: applet not found\n", name)
+			return command.StatusNotFound
 		}
-		e.enter(c, name)
-		e.prog = strings.Replace(e.prog, c.name, name, 1) // an alias speaks as itself
-		return c.run(e, args)
+		return runSpec(e, s, name, args)
 	}
 	if len(args) > 0 {
 		switch args[0] {
@@ -167,7 +84,7 @@ func dispatch(e *env, args []string) int {
 		case "--install":
 			return install(e, args[1:])
 		case "--version", "-v":
-			fmt.Fprintf(e.stdout, "gopipe %s\n", version())
+			fmt.Fprintf(e.Stdout, "gopipe %s\n", command.Version())
 			return 0
 		case "--man":
 			return man(e, args[1:])
@@ -182,66 +99,75 @@ func dispatch(e *env, args []string) int {
 	return runApp(e, args)
 }
 
-// runApp runs gopipe itself with urfave/cli: help and dispatch to the
-// applets, which parse their own arguments GNU-style.
-func runApp(e *env, args []string) int {
+// runSpec runs s in e, called as invoked, and passes on the signal it asks
+// to die by.
+func runSpec(e *command.Env, s *command.Spec, invoked string, args []string) int {
+	sub := e.Enter(s, invoked)
+	status := command.Run(s, sub, args)
+	e.DieBy = sub.DieBy
+	return status
+}
+
+// runApp runs gopipe itself with urfave/cli: its help, and dispatch to the
+// commands, which parse their own arguments GNU-style.
+func runApp(e *command.Env, args []string) int {
 	status := 0
 	app := newApp(e, &status)
-	err := app.RunContext(e.ctx, append([]string{"gopipe"}, args...))
+	err := app.RunContext(e.Ctx, append([]string{"gopipe"}, args...))
 	var ec cli.ExitCoder
 	switch {
 	case err == nil:
 		return status
 	case errors.As(err, &ec):
 		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(e.stderr, msg)
+			fmt.Fprintln(e.Stderr, msg)
 		}
 		return ec.ExitCode()
 	default:
-		fmt.Fprintf(e.stderr, "gopipe: %v\n", err)
-		return 2
+		fmt.Fprintf(e.Stderr, "gopipe: %v\n", err)
+		return command.StatusUsage
 	}
 }
 
-// newApp is gopipe as a urfave/cli App, whose commands run the applets in
-// e and leave their exit status in *status. Commands without a usage line
-// (tests' own) are hidden.
-func newApp(e *env, status *int) *cli.App {
+// newApp is gopipe as a urfave/cli App, made from the command table:
+// urfave's command and flag model, from which come gopipe --help and the
+// man page. Its commands run the commands in e, GNU-style (SkipFlagParsing:
+// urfave's flag parsing cannot do what GNU's getopt does), and leave their
+// exit status in *status.
+func newApp(e *command.Env, status *int) *cli.App {
 	app := &cli.App{
 		Name:      "gopipe",
 		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
 		UsageText: "gopipe COMMAND [ARG...]\ngopipe --list\ngopipe --install [-s] DIR\ngopipe --version\ngopipe --man\ngopipe --completion bash|zsh|fish|powershell",
-		Version:   version(),
-		Reader:    e.stdin,
-		Writer:    e.stdout,
-		ErrWriter: e.stderr,
+		Version:   command.Version(),
+		Reader:    e.Stdin,
+		Writer:    e.Stdout,
+		ErrWriter: e.Stderr,
 		// urfave's default handler calls os.Exit mid-run: we map errors to
 		// exit statuses ourselves.
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
 		HideVersion:     true, // dispatch prints it, as "gopipe VERSION"
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return cli.Exit(fmt.Sprintf("gopipe: %v\nTry 'gopipe --help' for more information.", err), 2)
+			return cli.Exit(fmt.Sprintf("gopipe: %v\nTry 'gopipe --help' for more information.", err), command.StatusUsage)
 		},
 		CommandNotFound: func(_ *cli.Context, name string) {
-			fmt.Fprintf(e.stderr, "gopipe: %s: applet not found\n", name)
-			*status = 127
+			fmt.Fprintf(e.Stderr, "gopipe: %s: applet not found\n", name)
+			*status = command.StatusNotFound
 		},
 	}
-	for i := range commands {
-		c := &commands[i]
+	for _, s := range commands {
 		app.Commands = append(app.Commands, &cli.Command{
-			Name:            c.name,
-			Aliases:         c.aliases,
-			Usage:           c.usage,
-			Hidden:          c.usage == "",
+			Name:            s.Name,
+			Aliases:         s.Aliases,
+			Usage:           s.Summary,
+			UsageText:       "gopipe " + s.Name + " " + s.Synopsis,
+			Description:     strings.TrimSpace(s.Intro),
+			Flags:           cliFlags(s),
 			SkipFlagParsing: true,
 			HideHelp:        true,
 			Action: func(ctx *cli.Context) error {
-				sub := *e
-				sub.enter(c, "gopipe "+c.name)
-				*status = c.run(&sub, ctx.Args().Slice())
-				e.dieBy = sub.dieBy
+				*status = runSpec(e, s, "gopipe "+s.Name, ctx.Args().Slice())
 				return nil
 			},
 		})
@@ -249,20 +175,42 @@ func newApp(e *env, status *int) *cli.App {
 	return app
 }
 
-// list prints the applet names, one a line, like busybox --list.
-func list(e *env, args []string) int {
+// cliFlags is s's option table as urfave/cli flags, for the man page.
+func cliFlags(s *command.Spec) []cli.Flag {
+	var flags []cli.Flag
+	for _, o := range s.AllOptions() {
+		name, aliases := o.Long, []string(nil)
+		if name == "" {
+			name = string(o.Short)
+		} else if o.Short != 0 {
+			aliases = []string{string(o.Short)}
+		}
+		usage := strings.ReplaceAll(o.Help, "\n", " ")
+		if o.OS != "" {
+			usage += " (" + o.OS + " only)"
+		}
+		if o.Arg == command.NoArg {
+			flags = append(flags, &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage})
+		} else {
+			flags = append(flags, &cli.StringFlag{Name: name, Aliases: aliases, Usage: usage})
+		}
+	}
+	return flags
+}
+
+// list prints the command names, one a line, like busybox --list.
+func list(e *command.Env, args []string) int {
 	if len(args) > 0 {
-		fmt.Fprintf(e.stderr, "gopipe: --list takes no arguments\n")
-		return 2
+		fmt.Fprintf(e.Stderr, "gopipe: --list takes no arguments\n")
+		return command.StatusUsage
 	}
 	var names []string
-	for _, c := range commands {
-		names = append(names, c.name)
-		names = append(names, c.aliases...)
+	for _, s := range commands {
+		names = append(names, s.Names()...)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintln(e.stdout, n)
+		fmt.Fprintln(e.Stdout, n)
 	}
 	return 0
 }

@@ -3,52 +3,43 @@ package main
 //go:generate go test -run ^TestCommandsMarkdown$ -update
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/urfave/cli/v2"
 )
 
 // Documentation made from the command table, so that it cannot drift from
 // the program: the man page (gopipe --man), shell completion scripts
 // (gopipe --completion SHELL) and docs/commands.md (commandsMarkdown).
 
-// documented returns the commands to document: those with a usage line.
-func documented() []*command {
-	var cs []*command
-	for i := range commands {
-		if commands[i].usage != "" {
-			cs = append(cs, &commands[i])
+// documented returns the commands to document: those with a summary.
+func documented() []*command.Spec {
+	var cs []*command.Spec
+	for _, c := range commands {
+		if c.Summary != "" {
+			cs = append(cs, c)
 		}
 	}
 	return cs
 }
 
 // helpText is what `gopipe NAME --help` prints.
-func helpText(c *command) string {
-	var out bytes.Buffer
-	e := newEnv(context.Background(), strings.NewReader(""), &out, io.Discard)
-	e.enter(c, "gopipe "+c.name)
-	if c.run(e, []string{"--help"}) != 0 {
-		return ""
-	}
-	return out.String()
-}
+func helpText(c *command.Spec) string { return command.Help(c, "gopipe "+c.Name) }
 
-// synopsis is the first line of c's --help text, less "Usage: ".
-func synopsis(help string) string {
-	line, _, _ := strings.Cut(help, "\n")
-	return strings.TrimPrefix(line, "Usage: ")
-}
+// synopsis is c's usage line, less "Usage: ".
+func synopsis(c *command.Spec) string { return "gopipe " + c.Name + " " + c.Synopsis }
 
 // longOpts returns c's long options as "--name", sorted.
-func longOpts(c *command) []string {
+func longOpts(c *command.Spec) []string {
 	var names []string
-	for _, o := range c.opts {
-		if o.long != "" {
-			names = append(names, "--"+o.long)
+	for _, o := range c.AllOptions() {
+		if o.Long != "" {
+			names = append(names, "--"+o.Long)
 		}
 	}
 	sort.Strings(names)
@@ -61,35 +52,55 @@ var globalOpts = []string{"--completion", "--help", "--install", "--list", "--ma
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
 // man prints gopipe's man page (section 1) in roff, made by urfave/cli
-// from the app, each command's --help text in its section.
-func man(e *env, args []string) int {
+// from the app, whose commands and flags come from the command table.
+func man(e *command.Env, args []string) int {
 	if len(args) > 0 {
-		fmt.Fprintln(e.stderr, "gopipe: --man takes no arguments")
-		return 2
+		fmt.Fprintln(e.Stderr, "gopipe: --man takes no arguments")
+		return command.StatusUsage
 	}
 	page, err := manPage()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "gopipe: %v\n", err)
-		return 1
+		fmt.Fprintf(e.Stderr, "gopipe: %v\n", err)
+		return command.StatusFailure
 	}
-	fmt.Fprint(e.stdout, page)
+	fmt.Fprint(e.Stdout, page)
 	return 0
 }
 
 func manPage() (string, error) {
 	var status int
-	app := newApp(newEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard), &status)
+	app := newApp(command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard), &status)
 	app.Description = "Each COMMAND is also run by a link to gopipe named after it (gopipe --install DIR makes them), " +
 		"as busybox applets are. The commands modelled on GNU tools (mkfifo, cat, tee) parse options as GNU does. " +
-		"Run gopipe COMMAND --help for a command's options; they are shown below under COMMANDS."
+		"Every command's synopsis, description and options are below under COMMANDS; gopipe COMMAND --help shows them too."
+	var shown []*cli.Command
 	for i, c := range commands {
-		if c.usage != "" {
-			app.Commands[i].UsageText = helpText(&commands[i])
+		if c.Summary == "" {
+			continue
 		}
+		// urfave's page shows a command's usage text, then its flags:
+		// the usage text carries the synopsis and the table's prose.
+		cmd := app.Commands[i]
+		invoked := "gopipe " + c.Name
+		text := strings.TrimSpace(strings.ReplaceAll(c.Intro, "%[1]s", invoked))
+		if c.Outro != "" {
+			text += "\n\n" + strings.TrimSpace(strings.ReplaceAll(c.Outro, "%[1]s", invoked))
+		}
+		cmd.UsageText = synopsis(c) + "\n\n" + text
+		shown = append(shown, cmd)
 	}
+	app.Commands = shown
 	page, err := app.ToManWithSection(1)
 	if err != nil {
 		return "", err
+	}
+	// urfave writes a value as ="": name it as the table does.
+	for _, c := range commands {
+		for _, o := range c.AllOptions() {
+			if o.Arg != command.NoArg {
+				page = strings.ReplaceAll(page, `\fB`+flagNames(o)+`\fP="":`, `\fB`+flagNames(o)+`\fP=\fI`+o.ArgName+`\fP:`)
+			}
+		}
 	}
 	// urfave makes each command a section (.SH) of its own: make them
 	// subsections of COMMANDS, the page's last section.
@@ -100,10 +111,21 @@ func manPage() (string, error) {
 	return head + "\n.SH COMMANDS" + strings.ReplaceAll("\n"+cmds, "\n.SH ", "\n.SS "), nil
 }
 
+// flagNames is how urfave's man page names option o: "--mode, -m".
+func flagNames(o command.Option) string {
+	switch {
+	case o.Long == "":
+		return "-" + string(o.Short)
+	case o.Short == 0:
+		return "--" + o.Long
+	}
+	return "--" + o.Long + ", -" + string(o.Short)
+}
+
 // completion prints a completion script for the shell named in args.
-func completion(e *env, args []string) int {
+func completion(e *command.Env, args []string) int {
 	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "gopipe: usage: gopipe --completion %s\n", strings.Join(shells, "|"))
+		fmt.Fprintf(e.Stderr, "gopipe: usage: gopipe --completion %s\n", strings.Join(shells, "|"))
 		return 2
 	}
 	var script string
@@ -117,15 +139,15 @@ func completion(e *env, args []string) int {
 	case "powershell", "pwsh":
 		script = powershellCompletion()
 	default:
-		fmt.Fprintf(e.stderr, "gopipe: --completion: unknown shell %s (want %s)\n", quote(args[0]), strings.Join(shells, ", "))
+		fmt.Fprintf(e.Stderr, "gopipe: --completion: unknown shell %s (want %s)\n", command.Quote(args[0]), strings.Join(shells, ", "))
 		return 2
 	}
-	fmt.Fprint(e.stdout, script)
+	fmt.Fprint(e.Stdout, script)
 	return 0
 }
 
 // names returns the command's name and aliases.
-func names(c *command) []string { return append([]string{c.name}, c.aliases...) }
+func names(c *command.Spec) []string { return c.Names() }
 
 func bashCompletion() string {
 	var b strings.Builder
@@ -171,7 +193,7 @@ _gopipe() {
 `)
 	for _, c := range documented() {
 		for _, n := range names(c) {
-			fmt.Fprintf(&b, "        %s\n", zshQuote(n+":"+c.usage))
+			fmt.Fprintf(&b, "        %s\n", zshQuote(n+":"+c.Summary))
 		}
 	}
 	fmt.Fprintf(&b, `    )
@@ -215,17 +237,20 @@ func fishCompletion() string {
 	fmt.Fprintf(&b, "complete -c gopipe -n '__fish_seen_argument -l completion' -f -a '%s'\n", strings.Join(shells, " "))
 	for _, c := range documented() {
 		for _, n := range names(c) {
-			fmt.Fprintf(&b, "complete -c gopipe -n __fish_use_subcommand -a %s -d %s\n", n, zshQuote(c.usage))
+			fmt.Fprintf(&b, "complete -c gopipe -n __fish_use_subcommand -a %s -d %s\n", n, zshQuote(c.Summary))
 		}
-		for _, o := range c.opts {
-			if o.long == "" {
+		for _, o := range c.AllOptions() {
+			if o.Long == "" {
 				continue
 			}
 			req := ""
-			if o.arg == requiredArg {
+			switch {
+			case o.Values != nil:
+				req = " -x -a " + zshQuote(strings.Join(o.Values, " "))
+			case o.Arg == command.RequiredArg:
 				req = " -r"
 			}
-			fmt.Fprintf(&b, "complete -c gopipe -n '__fish_seen_subcommand_from %s' -l %s%s\n", strings.Join(names(c), " "), o.long, req)
+			fmt.Fprintf(&b, "complete -c gopipe -n '__fish_seen_subcommand_from %s' -l %s%s\n", strings.Join(names(c), " "), o.Long, req)
 		}
 	}
 	return b.String()
@@ -289,15 +314,14 @@ and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script
 
 `)
 	for _, c := range documented() {
-		fmt.Fprintf(&b, "- [%s](#%s): %s\n", c.name, c.name, c.usage)
+		fmt.Fprintf(&b, "- [%s](#%s): %s\n", c.Name, c.Name, c.Summary)
 	}
 	for _, c := range documented() {
-		help := helpText(c)
-		fmt.Fprintf(&b, "\n## %s\n\n%s.", c.name, upperFirst(c.usage))
-		if len(c.aliases) > 0 {
-			fmt.Fprintf(&b, " Also called %s.", strings.Join(c.aliases, ", "))
+		fmt.Fprintf(&b, "\n## %s\n\n%s.", c.Name, upperFirst(c.Summary))
+		if len(c.Aliases) > 0 {
+			fmt.Fprintf(&b, " Also called %s.", strings.Join(c.Aliases, ", "))
 		}
-		fmt.Fprintf(&b, "\n\n```\n%s\n```\n\n`gopipe %s --help`:\n\n```\n%s```\n", synopsis(help), c.name, help)
+		fmt.Fprintf(&b, "\n\n```\n%s\n```\n\n`gopipe %s --help`:\n\n```\n%s```\n", synopsis(c), c.Name, helpText(c))
 	}
 	return b.String()
 }

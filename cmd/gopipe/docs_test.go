@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 func TestVersion(t *testing.T) {
 	for _, flag := range []string{"--version", "-v"} {
 		status, stdout, stderr := runT(t, "", "gopipe", flag)
-		if status != 0 || stdout != "gopipe "+version()+"\n" || !regexp.MustCompile(`^gopipe \S+\n$`).MatchString(stdout) {
+		if status != 0 || stdout != "gopipe "+command.Version()+"\n" || !regexp.MustCompile(`^gopipe \S+\n$`).MatchString(stdout) {
 			t.Errorf("gopipe %s: %d %q %q", flag, status, stdout, stderr)
 		}
 	}
@@ -30,14 +31,14 @@ func TestMan(t *testing.T) {
 		for _, c := range documented() {
 			help := helpText(c)
 			if help == "" {
-				t.Errorf("%s --help prints nothing", c.name)
+				t.Errorf("%s --help prints nothing", c.Name)
 			}
 			if !strings.Contains(page, "\n.SS "+strings.Join(names(c), ", ")+"\n") {
-				t.Errorf("%q: no section for %s", args, c.name)
+				t.Errorf("%q: no section for %s", args, c.Name)
 			}
 			// The usage line, as roff escapes it.
-			if !strings.Contains(page, strings.ReplaceAll(synopsis(help), `\`, `\\`)) {
-				t.Errorf("%q: no synopsis %q for %s", args, synopsis(help), c.name)
+			if !strings.Contains(page, strings.ReplaceAll(synopsis(c), `\`, `\\`)) {
+				t.Errorf("%q: no synopsis %q for %s", args, synopsis(c), c.Name)
 			}
 		}
 	}
@@ -60,7 +61,7 @@ func TestCompletion(t *testing.T) {
 			}
 			for _, o := range longOpts(c) {
 				if !strings.Contains(script, strings.TrimPrefix(o, "--")) {
-					t.Errorf("%s: no option %s of %s", shell, o, c.name)
+					t.Errorf("%s: no option %s of %s", shell, o, c.Name)
 				}
 			}
 		}
@@ -135,8 +136,8 @@ func TestCommandsMarkdown(t *testing.T) {
 		t.Errorf("%s is stale: run go generate ./cmd/gopipe", file)
 	}
 	for _, c := range documented() {
-		if !strings.Contains(want, "\n## "+c.name+"\n") || !strings.Contains(want, helpText(c)) {
-			t.Errorf("no section with the --help of %s", c.name)
+		if !strings.Contains(want, "\n## "+c.Name+"\n") || !strings.Contains(want, helpText(c)) {
+			t.Errorf("no section with the --help of %s", c.Name)
 		}
 	}
 }

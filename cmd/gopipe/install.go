@@ -8,20 +8,21 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 )
 
 // install makes DIR/NAME for every applet name: a hard link to this binary
 // (a symlink with -s), as busybox --install does. On Windows the names get
 // .exe, and a copy stands in where a hard link is impossible (another
 // volume). A name already linked to this binary is left as it is.
-func install(e *env, args []string) int {
-	e.prog, e.invoked = "gopipe", "gopipe"
+func install(e *command.Env, args []string) int {
 	symbolic := false
 	if len(args) > 0 && args[0] == "-s" {
 		symbolic, args = true, args[1:]
 	}
 	if len(args) != 1 {
-		fmt.Fprintln(e.stderr, "gopipe: usage: gopipe --install [-s] DIR")
+		fmt.Fprintln(e.Stderr, "gopipe: usage: gopipe --install [-s] DIR")
 		return 2
 	}
 	dir := args[0]
@@ -30,17 +31,17 @@ func install(e *env, args []string) int {
 		self, err = filepath.EvalSymlinks(self)
 	}
 	if err != nil {
-		e.errorf("cannot find this program: %v", err)
+		e.Errorf("cannot find this program: %v", err)
 		return 1
 	}
 	selfInfo, err := os.Stat(self)
 	if err != nil {
-		e.errorf("%v", err)
+		e.Errorf("%v", err)
 		return 1
 	}
 	status := 0
 	for _, c := range commands {
-		for _, name := range append([]string{c.name}, c.aliases...) {
+		for _, name := range c.Names() {
 			if runtime.GOOS == "windows" {
 				name += ".exe"
 			}
@@ -49,7 +50,7 @@ func install(e *env, args []string) int {
 				continue
 			}
 			if err := link(self, dst, symbolic); err != nil {
-				e.errorf("cannot install %s: %v", quote(dst), strerror(err))
+				e.Errorf("cannot install %s: %v", command.Quote(dst), command.Strerror(err))
 				status = 1
 			}
 		}

@@ -1,6 +1,11 @@
 // Command gopipe is a busybox-style suite of pipe and FIFO tools that works
 // the same on Unix and Windows: run it as `gopipe COMMAND ARG…`, or through
 // a link named after the command (`gopipe --install DIR` makes them).
+//
+// This package is the program's spine and nothing more: the command table
+// (app.go), dispatch, and what is gopipe's own (--install, --man,
+// --completion). The shared plumbing is internal/command; each command, or
+// family of commands, is a package of its own under internal/.
 package main
 
 import (
@@ -8,6 +13,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
 )
 
@@ -21,9 +27,9 @@ func main() {
 		}
 		os.Exit(0)
 	}
-	status, sig := runEnv(newEnv(context.Background(), os.Stdin, os.Stdout, os.Stderr), os.Args)
+	status, sig := program(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)
 	if sig != nil {
-		dieBy(sig)
+		command.DieBy(sig)
 	}
 	os.Exit(status)
 }

@@ -1,0 +1,86 @@
+package command
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestGetopt(t *testing.T) {
+	specs := []Option{
+		{Short: 'a', Long: "append"},
+		{Short: 'i', Long: "ignore-interrupts"},
+		{Short: 'm', Long: "mode", Arg: RequiredArg},
+		{Long: "output-error", Arg: OptionalArg},
+		{Long: "output-extra"},
+	}
+	render := func(p *Parsed) string {
+		var b strings.Builder
+		for _, o := range p.Opts {
+			b.WriteString("[" + o.Key())
+			if o.HasValue {
+				b.WriteString("=" + o.Value)
+			}
+			b.WriteString("]")
+		}
+		return b.String() + " " + strings.Join(p.Operands, ",")
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+		err  string
+	}{
+		{args: []string{"x", "-ai", "y"}, want: "[append][ignore-interrupts] x,y"},
+		{args: []string{"-m600", "x", "-m", "700", "--mode=1", "--mo", "2"}, want: "[mode=600][mode=700][mode=1][mode=2] x"},
+		{args: []string{"--", "-a", "--mode"}, want: " -a,--mode"},
+		{args: []string{"-", "x"}, want: " -,x"},
+		{args: []string{"--output-error", "f"}, want: "[output-error] f"},
+		{args: []string{"--output-error=warn", "f"}, want: "[output-error=warn] f"},
+		{args: []string{"--output-err", "f"}, want: "[output-error] f"},
+		{args: []string{"--output"}, err: "option '--output' is ambiguous; possibilities: '--output-error' '--output-extra'"},
+		{args: []string{"-q"}, err: "invalid option -- 'q'"},
+		{args: []string{"-m"}, err: "option requires an argument -- 'm'"},
+		{args: []string{"--mode"}, err: "option '--mode' requires an argument"},
+		{args: []string{"--append=x"}, err: "option '--append' doesn't allow an argument"},
+		{args: []string{"--nope"}, err: "unrecognized option '--nope'"},
+	} {
+		p, err := getopt(tc.args, specs, false)
+		var ue *UsageError
+		switch {
+		case tc.err != "":
+			if !errors.As(err, &ue) || err.Error() != tc.err {
+				t.Errorf("%q: error %v, want %q", tc.args, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case render(p) != tc.want:
+			t.Errorf("%q: %q, want %q", tc.args, render(p), tc.want)
+		}
+	}
+	t.Setenv("POSIXLY_CORRECT", "1")
+	p, _ := getopt([]string{"-a", "x", "-i"}, specs, false)
+	if got := render(p); got != "[append] x,-i" {
+		t.Errorf("POSIXLY_CORRECT: %q", got)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	// What GNU coreutils 9.1 prints for these names.
+	for in, want := range map[string]string{
+		"a":       "'a'",
+		"a b":     "'a b'",
+		"a'b":     `"a'b"`,
+		`a"b`:     `'a"b'`,
+		"a'b!":    `'a'\''b!'`,
+		"a\nb":    `'a'$'\n''b'`,
+		"\x01x":   `''$'\001''x'`,
+		"a'b\"c":  `'a'\''b"c'`,
+		"ü":       "'ü'",
+		"'x":      `"'x"`,
+		"tab\tit": `'tab'$'\t''it'`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

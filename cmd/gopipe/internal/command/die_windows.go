@@ -1,0 +1,6 @@
+package command
+
+import "os"
+
+// DieBy: Windows has no signals to die by; main exits with the status.
+func DieBy(os.Signal) {}

@@ -1,0 +1,100 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+)
+
+// Env is what a command sees of the world, so that each command is a
+// function of (args, stdin, stdout, stderr) that tests run in process.
+type Env struct {
+	Ctx context.Context
+	// Prog starts the command's messages: the command's own name (as
+	// called) for the GNU-modelled ones, "gopipe" for the others.
+	Prog string
+	// Invoked is how the command was called, for "Try '… --help'".
+	Invoked string
+	// UsageStatus is the exit status of a usage error: GNU's 1, or 2 for
+	// gopipe's own commands.
+	UsageStatus int
+	Stdin       io.Reader
+	Stdout      io.Writer
+	Stderr      io.Writer
+	// Notify, StopNotify and Ignore are signal.Notify, signal.Stop and
+	// signal.Ignore, replaceable in tests.
+	Notify     func(c chan<- os.Signal, sig ...os.Signal)
+	StopNotify func(c chan<- os.Signal)
+	Ignore     func(sig ...os.Signal)
+	// DieBy, when a command sets it, asks main to end the process by this
+	// signal rather than exit with the returned status (which should then
+	// be 128+signal, what a shell reports): GNU tee dies by SIGPIPE when an
+	// output's reader goes, and a command interrupted while it waits dies
+	// of the signal, so that a calling shell sees how it ended.
+	DieBy os.Signal
+}
+
+// NewEnv is an environment with the real signal functions.
+func NewEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *Env {
+	return &Env{
+		Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Prog: "gopipe", Invoked: "gopipe", UsageStatus: StatusUsage,
+		Notify: signal.Notify, StopNotify: signal.Stop, Ignore: signal.Ignore,
+	}
+}
+
+// Enter returns a copy of e set up to run s, called as invoked (the name
+// the user typed: "gopipe cat", "cat", "pipecat").
+func (e *Env) Enter(s *Spec, invoked string) *Env {
+	sub := *e
+	sub.Invoked = invoked
+	sub.Prog, sub.UsageStatus = "gopipe", StatusUsage
+	if s.GNU {
+		// An alias speaks as itself (pipecat: …), a link by its name.
+		sub.Prog, sub.UsageStatus = baseName(invoked), StatusFailure
+	}
+	return &sub
+}
+
+// baseName is the last word of invoked ("gopipe cat" → "cat").
+func baseName(invoked string) string {
+	for i := len(invoked) - 1; i >= 0; i-- {
+		if invoked[i] == ' ' {
+			return invoked[i+1:]
+		}
+	}
+	return invoked
+}
+
+// Errorf prints one line "PROG: message" on stderr.
+func (e *Env) Errorf(format string, a ...any) {
+	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Prog, fmt.Sprintf(format, a...))
+}
+
+// Usage reports a command-line error as GNU tools do, and returns the
+// status for it (1 for the GNU-modelled commands, 2 for gopipe's own).
+func (e *Env) Usage(err error) int {
+	fmt.Fprintf(e.Stderr, "%s: %s\nTry '%s --help' for more information.\n", e.Prog, err, e.Invoked)
+	return e.UsageStatus
+}
+
+// print writes s to stdout, for --help and --version: 0, or 1 with GNU's
+// "write error" message if stdout cannot take it.
+func (e *Env) print(s string) int {
+	if _, err := io.WriteString(e.Stdout, s); err != nil {
+		e.Errorf("write error: %s", Strerror(err))
+		return StatusFailure
+	}
+	return StatusOK
+}
+
+// Version is gopipe's version, as the module was built.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,161 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Strerror is the C library's message for err, as GNU tools print it
+// ("No such file or directory"): Go's errno strings are the same text with
+// a lower-case first letter. Other errors keep their message, less the
+// operation and path that our own message already gives.
+func Strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return capitalize(errno.Error())
+	}
+	for {
+		switch e := err.(type) {
+		case *os.PathError:
+			err = e.Err
+			continue
+		case *os.SyscallError:
+			err = e.Err
+			continue
+		case *net.OpError:
+			err = e.Err
+			continue
+		}
+		return capitalize(err.Error())
+	}
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// isWindowsPath tells a drive path (C:\x, C:/x) or a UNC or device path
+// (\\server\share, \\.\pipe\x).
+func isWindowsPath(s string) bool {
+	drive := len(s) >= 3 && s[1] == ':' && (s[2] == '\\' || s[2] == '/') &&
+		('a' <= s[0]|0x20 && s[0]|0x20 <= 'z')
+	return drive || strings.HasPrefix(s, `\\`)
+}
+
+// Quote quotes a file name for a message as GNU's quoteaf does (the
+// shell-escape-always style): 'name', "it's" when the name holds a single
+// quote, and $'\n' pieces for control characters, so that what is printed
+// can be pasted back into a shell.
+func Quote(s string) string {
+	plain := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	if plain {
+		switch {
+		case !strings.Contains(s, "'"):
+			return "'" + s + "'"
+		case !strings.ContainsAny(s, "\"$`\\!"):
+			return `"` + s + `"`
+		}
+	}
+	// Like GNU, open a quote first even if it closes at once ('').
+	var b strings.Builder
+	b.WriteByte('\'')
+	inQuote := true
+	open := func(q bool) {
+		if q != inQuote {
+			b.WriteByte('\'')
+			inQuote = q
+		}
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\'':
+			open(false)
+			b.WriteString(`\'`)
+		case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f:
+			open(false)
+			b.WriteString("$'" + cEscape(s[i]) + "'")
+		default:
+			open(true)
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	open(false)
+	return b.String()
+}
+
+func cEscape(c byte) string {
+	switch c {
+	case '\a':
+		return `\a`
+	case '\b':
+		return `\b`
+	case '\f':
+		return `\f`
+	case '\n':
+		return `\n`
+	case '\r':
+		return `\r`
+	case '\t':
+		return `\t`
+	case '\v':
+		return `\v`
+	}
+	return fmt.Sprintf(`\%03o`, c)
+}
+
+// Quotef quotes a file name for a message as GNU's quotef does (used by
+// tee, cat and others for "PROG: NAME: error"): the name as it is when a
+// shell would take it as one word, else as quote does. A colon is quoted
+// too, since these messages use it as a separator. On Windows a Windows
+// path is left as it is: its backslashes and drive colon are no shell's
+// business there.
+func Quotef(s string) string {
+	if s == "" || !utf8.ValidString(s) {
+		return Quote(s)
+	}
+	if runtime.GOOS == "windows" && isWindowsPath(s) && !strings.ContainsAny(s, " \"'") {
+		return s
+	}
+	for i, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			return Quote(s)
+		case strings.ContainsRune(" !\"$&'()*;<=>?[\\^`|:", r):
+			return Quote(s)
+		case (r == '#' || r == '~') && i == 0:
+			return Quote(s)
+		case (r == '{' || r == '}') && len(s) == 1:
+			return Quote(s)
+		}
+	}
+	return s
+}
+
+// StrerrorPath renders a path error as "PATH: reason".
+func StrerrorPath(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + Strerror(pe.Err)
+	}
+	return Strerror(err)
+}
+
+// StrerrorExec renders an error of os/exec as "NAME: reason".
+func StrerrorExec(err error) string {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Name + ": " + Strerror(ee.Err)
+	}
+	return StrerrorPath(err)
+}

@@ -1,0 +1,11 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package command
+
+import "golang.org/x/sys/unix"
+
+// The ioctls that get and set a terminal's attributes here.
+const (
+	IoctlGetTermios = unix.TIOCGETA
+	IoctlSetTermios = unix.TIOCSETA
+)

@@ -1,0 +1,143 @@
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"time"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// Dial connects stdin and stdout to an endpoint.
+var Dial = &command.Spec{
+	Name:     "dial",
+	Summary:  "connect stdin and stdout to a named pipe or socket",
+	Synopsis: "[OPTION]... NAME",
+	Intro: `Connect to the named pipe (Windows) or Unix socket NAME, after checking that
+it is served by you, root/SYSTEM or the Administrators: copy stdin to it and
+it to stdout. At the end of stdin the connection is half-closed (a
+zero-length message in message mode), and the replies are read to the end.
+
+`,
+	Options: []command.Option{
+		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "wait up to DURATION (e.g. 10s) for NAME to appear"},
+		{Long: "message", Help: "message mode: each read of stdin is one message"},
+		{Long: "trust", Arg: command.RequiredArg, ArgName: "USER", Help: "also accept a server run by USER (a name, uid or, on\nWindows, SID; repeatable)"},
+	},
+	Run: runDial,
+}
+
+func runDial(e *command.Env, p *command.Parsed) int {
+	cfg := &fifo.Config{}
+	var wait time.Duration
+	for _, o := range p.Opts {
+		switch o.Key() {
+		case "wait":
+			var err error
+			if wait, err = o.Duration(); err != nil {
+				return e.Usage(err)
+			}
+		case "message":
+			cfg.MessageMode = true
+		case "trust":
+			cfg.TrustServers = append(cfg.TrustServers, o.Value)
+		}
+	}
+	operands := p.Operands
+	if len(operands) != 1 {
+		return e.Usage(errors.New("dial takes one NAME"))
+	}
+	name := operands[0]
+	c, err := dialWaiting(e.Ctx, name, cfg, wait)
+	if err != nil {
+		e.Errorf("dial %s", command.StrerrorPath(err))
+		return 1
+	}
+	defer c.Close()
+	return relayConn(e, name, c)
+}
+
+// dialWaiting dials name, polling for up to wait while it does not exist
+// (a server that is starting). A busy server is waited for by Dial itself.
+func dialWaiting(ctx context.Context, name string, cfg *fifo.Config, wait time.Duration) (net.Conn, error) {
+	if wait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, wait)
+		defer cancel()
+	}
+	backoff := 10 * time.Millisecond
+	for {
+		c, err := fifo.Dial(ctx, name, cfg)
+		if err == nil || wait == 0 || !errors.Is(err, fs.ErrNotExist) {
+			return c, err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 200*time.Millisecond)
+	}
+}
+
+// relayConn copies stdin to c and c to stdout until c ends; stdin's end
+// half-closes c. A server that ends the connection while stdin still has
+// more to send has gone away early (killed, or refusing us): that is an
+// error, as it is when a write to it fails.
+func relayConn(e *command.Env, name string, c net.Conn) int {
+	sent := make(chan error, 1)
+	go func() { sent <- sendAll(e.Stdin, c) }()
+	if _, err := io.Copy(e.Stdout, c); err != nil {
+		e.Errorf("%s: %s", name, command.Strerror(err))
+		return 1
+	}
+	// Give the sending side a moment to see the end of its input too: the
+	// server may legitimately close right after our last byte.
+	t := time.NewTimer(200 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case err := <-sent:
+		if err == nil {
+			return 0
+		}
+		if errors.Is(err, errServerGone) {
+			e.Errorf("%s: %v", name, err)
+		} else {
+			e.Errorf("%s: %s", name, command.Strerror(err))
+		}
+		return 1
+	case <-t.C:
+		e.Errorf("%s: %v", name, errServerGone)
+		return 1
+	}
+}
+
+var errServerGone = errors.New("the server closed the connection before the end of input")
+
+// sendAll copies r to c, one write per read (one message each in message
+// mode), and half-closes c at r's end.
+func sendAll(r io.Reader, c net.Conn) error {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return fmt.Errorf("%w (%s)", errServerGone, command.Strerror(werr))
+			}
+		}
+		if err == io.EOF {
+			closeWrite(c) // fails harmlessly if the server has already gone
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("standard input: %w", err)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package endpoint
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// Tap relays the clients of one endpoint to another, printing the traffic.
+var Tap = &command.Spec{
+	Name:     "tap",
+	Summary:  "relay clients to another pipe, printing the traffic",
+	Synopsis: "[--hex|--text] [--wait DURATION] NAME UPSTREAM",
+	Intro: `Listen on NAME, connect each client to UPSTREAM, forward the bytes both ways
+unchanged, and print every chunk on stdout with its direction (c>s: client to
+server, s>c: server to client), time and offset: a sniffer that needs no
+driver, for teaching and debugging.
+
+`,
+	Options: []command.Option{
+		{Long: "hex", Help: "dump chunks as hexdump -C does (the default)"},
+		{Long: "text", Help: "print chunks as text, escaping what is not printable"},
+		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "when a client comes, wait up to DURATION (e.g. 10s) for\nUPSTREAM to appear; without it a missing UPSTREAM turns\nthe client away at once"},
+	},
+	Run: runTap,
+}
+
+type tapper struct {
+	command.Logger
+	e    *command.Env
+	text bool
+	wait time.Duration // for UPSTREAM to appear, per client
+	out  sync.Mutex    // one record at a time on stdout
+	next atomic.Int64
+	wg   sync.WaitGroup
+}
+
+func runTap(e *command.Env, p *command.Parsed) int {
+	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e}
+	for _, o := range p.Opts {
+		switch o.Key() {
+		case "text":
+			t.text = true
+		case "hex":
+			t.text = false
+		case "wait":
+			var err error
+			if t.wait, err = o.Duration(); err != nil {
+				return e.Usage(err)
+			}
+		}
+	}
+	operands := p.Operands
+	if len(operands) != 2 {
+		return e.Usage(errors.New("tap takes NAME and UPSTREAM"))
+	}
+	name, upstream := operands[0], operands[1]
+	l, err := fifo.Listen(name, &fifo.Config{MessageMode: runtime.GOOS == "windows", Refused: func(p fifo.Peer, err error) {
+		t.Logf("refused %s: %v", p, err)
+	}})
+	if err != nil {
+		e.Errorf("tap %s", command.StrerrorPath(err))
+		return 1
+	}
+	t.Logf("tapping %s -> %s", l.Addr(), upstream)
+	stop, release := e.StopSignals()
+	defer release()
+	go func() { <-stop; l.Close() }()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			break
+		}
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.session(c, upstream, t.next.Add(1))
+		}()
+	}
+	t.wg.Wait()
+	return 0
+}
+
+func (t *tapper) session(c net.Conn, upstream string, id int64) {
+	defer c.Close()
+	peer, _ := fifo.PeerOf(c)
+	u, err := dialWaiting(t.e.Ctx, upstream, nil, t.wait)
+	if err != nil {
+		t.Logf("#%d (%s): upstream %s", id, peer, command.StrerrorPath(err))
+		return
+	}
+	defer u.Close()
+	t.Logf("#%d (%s): connected to %s", id, peer, upstream)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); t.pump(id, "c>s", u, c) }()
+	go func() { defer wg.Done(); t.pump(id, "s>c", c, u) }()
+	wg.Wait()
+	t.Logf("#%d: closed", id)
+}
+
+// pump forwards src to dst, recording each chunk before forwarding it, so
+// that the record's order follows cause and effect; src's end half-closes
+// dst.
+func (t *tapper) pump(id int64, dir string, dst, src net.Conn) {
+	buf := make([]byte, 64<<10)
+	var off int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			t.record(id, dir, off, buf[:n])
+			off += int64(n)
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				t.Logf("#%d %s: write: %s", id, dir, command.Strerror(werr))
+				src.Close()
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				t.Logf("#%d %s: read: %s", id, dir, command.Strerror(err))
+				dst.Close()
+				return
+			}
+			t.Logf("#%d %s: end of data after %d bytes", id, dir, off)
+			closeWrite(dst)
+			return
+		}
+	}
+}
+
+func (t *tapper) record(id int64, dir string, off int64, b []byte) {
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s #%d %s offset %d, %d bytes\n", time.Now().UTC().Format("15:04:05.000000"), id, dir, off, len(b))
+	if t.text {
+		s.WriteString(escapeText(b))
+		s.WriteByte('\n')
+	} else {
+		s.WriteString(hex.Dump(b))
+	}
+	t.out.Lock()
+	defer t.out.Unlock()
+	io.WriteString(t.e.Stdout, s.String())
+}
+
+// escapeText shows b as text: printable UTF-8 as is, newlines as \n
+// followed by a line break, other bytes as Go escapes.
+func escapeText(b []byte) string {
+	var s strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == '\n':
+			s.WriteString("\\n\n")
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&s, "\\x%02x", b[0])
+		case r == '\t' || strconv.IsPrint(r):
+			s.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			s.WriteString(q[1 : len(q)-1])
+		}
+		b = b[n:]
+	}
+	return strings.TrimSuffix(s.String(), "\n")
+}

@@ -1,0 +1,121 @@
+package endpoint
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// startTap runs `gopipe tap ARGS…` in process until the test ends, and
+// returns its stdout and stderr. Its end is checked: status 0 once stopped.
+func startTap(t *testing.T, args ...string) (stdout, stderr *commandtest.SyncBuffer) {
+	t.Helper()
+	t.Setenv("XDG_RUNTIME_DIR", commandtest.TempDir(t)) // bare names live there on Unix
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr = &commandtest.SyncBuffer{}, &commandtest.SyncBuffer{}
+	e := command.NewEnv(ctx, strings.NewReader(""), stdout, stderr)
+	e.Notify = func(chan<- os.Signal, ...os.Signal) {} // ctx stops it, not the test's signals
+	e.StopNotify = func(chan<- os.Signal) {}
+	done := make(chan int, 1)
+	go func() { done <- command.Run(Tap, e.Enter(Tap, "gopipe tap"), args) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case s := <-done:
+			if s != 0 {
+				t.Errorf("tap: status %d; stderr:\n%s", s, stderr)
+			}
+		case <-time.After(time.Minute):
+			t.Errorf("tap did not stop")
+		}
+	})
+	return stdout, stderr
+}
+
+// tapName is a fresh name: pipe names are global on Windows.
+func tapName(prefix string) string {
+	return prefix + "-" + strings.ToLower(rand.Text()[:10])
+}
+
+// dialTap connects to name, with a deadline so that a failure cannot hang.
+func dialTap(t *testing.T, name string) net.Conn {
+	t.Helper()
+	c, err := dialWaiting(context.Background(), name, nil, time.Minute)
+	if err != nil {
+		t.Fatalf("dial %s: %v", name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(time.Minute))
+	return c
+}
+
+// exchange sends msg on c, half-closes, and returns all it reads back.
+func exchange(c net.Conn, msg string) (string, error) {
+	if _, err := io.WriteString(c, msg); err != nil {
+		return "", err
+	}
+	closeWrite(c)
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+func TestTapWaitsForUpstream(t *testing.T) {
+	tap, up := tapName("tap"), tapName("up")
+	stdout, stderr := startTap(t, "--text", "--wait", "1m", tap, up)
+	c := dialTap(t, tap)
+	// The client is connected, and only now does UPSTREAM appear: an echo
+	// server, a message pipe on Windows as gopipe serve's is (the only
+	// kind whose clients can half-close there).
+	l, err := fifo.Listen(up, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		io.Copy(s, s)
+		closeWrite(s)
+	}()
+	got, err := exchange(c, "late but there\n")
+	if err != nil || got != "late but there\n" {
+		t.Fatalf("echo through tap: %q, %v; stderr:\n%s", got, err, stderr)
+	}
+	if !strings.Contains(stdout.String(), "c>s offset 0, 15 bytes\nlate but there\\n") {
+		t.Errorf("tap's record:\n%s", stdout)
+	}
+}
+
+func TestTapMissingUpstream(t *testing.T) {
+	tap, up := tapName("tap"), tapName("none")
+	_, stderr := startTap(t, tap, up)
+	// Without --wait the client is turned away at once: it reads nothing
+	// (an end, or a reset since what it sent was never read).
+	if got, _ := exchange(dialTap(t, tap), "anyone?\n"); got != "" {
+		t.Errorf("read %q from a tap with no upstream", got)
+	}
+	if !strings.Contains(stderr.String(), "#1") || !strings.Contains(stderr.String(), "upstream") {
+		t.Errorf("tap's log does not say why:\n%s", stderr)
+	}
+}
+
+func TestTapBadWait(t *testing.T) {
+	var out, errb commandtest.SyncBuffer
+	e := command.NewEnv(context.Background(), strings.NewReader(""), &out, &errb)
+	if s := command.Run(Tap, e.Enter(Tap, "gopipe tap"), []string{"--wait", "soon", "a", "b"}); s != 2 || !strings.Contains(errb.String(), "invalid --wait 'soon'") {
+		t.Errorf("status %d, stderr %q", s, errb.String())
+	}
+}

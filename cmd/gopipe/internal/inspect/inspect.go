@@ -1,0 +1,178 @@
+package inspect
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// Ls lists FIFOs and sockets, or Windows' named pipes.
+var Ls = &command.Spec{
+	Name:     "ls",
+	Summary:  "list FIFOs and sockets (Unix) or named pipes (Windows)",
+	Synopsis: "[--json] [DIR]",
+	Intro: `List the FIFOs and sockets in DIR on Unix, the pipes in \\.\pipe\ on Windows
+(where DIR, if given, must be \\.\pipe\), with kind, mode or instance counts,
+and owner. Without DIR, on Unix: what bare names reach, the current directory
+(mkfifo, cat, tee, ...) and the private directory of serve, dial and tap,
+whose entries are marked.
+
+`,
+	Options: jsonOptions,
+	Run:     runLs,
+}
+
+// Info describes what a NAME means.
+var Info = &command.Spec{
+	Name:     "info",
+	Summary:  "describe a FIFO, socket or named pipe",
+	Synopsis: "[--json] NAME",
+	Intro: `Describe the FIFO, socket or named pipe NAME: kind, owner, mode or security
+descriptor (SDDL), server pid and instance counts where the OS tells them.
+A bare NAME can mean two things, and info describes each that exists, saying
+which: on Unix the file NAME (as mkfifo, cat and tee take it) and the endpoint
+NAME of serve, dial and tap; on Windows a file NAME in the current directory
+and the pipe \\.\pipe\NAME. With --json, one object each.
+
+`,
+	Options: jsonOptions,
+	Run:     runInfo,
+}
+
+var jsonOptions = []command.Option{{Long: "json", Help: "print JSON rather than text"}}
+
+// asJSON tells whether --json was given.
+func asJSON(p *command.Parsed) bool {
+	for _, o := range p.Opts {
+		if o.Key() == "json" {
+			return true
+		}
+	}
+	return false
+}
+
+func runLs(e *command.Env, p *command.Parsed) int {
+	operands := p.Operands
+	if len(operands) > 1 {
+		return e.Usage(errors.New("ls takes at most one DIR"))
+	}
+	dir := ""
+	if len(operands) == 1 {
+		dir = operands[0] // on Windows only \\.\pipe\ can be listed: fifo.List says so
+	}
+	infos, err := fifo.List(dir)
+	if err != nil {
+		e.Errorf("ls %s", command.StrerrorPath(err))
+		return 1
+	}
+	if asJSON(p) {
+		return printJSON(e, infos)
+	}
+	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 2, ' ', 0)
+	for _, in := range infos {
+		if runtime.GOOS == "windows" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), in.Name)
+			continue
+		}
+		where := ""
+		if in.Namespace == fifo.NamespaceEndpoints {
+			where = "\t(endpoint, in " + filepath.Dir(in.Path) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), in.Owner, in.Name, where)
+	}
+	tw.Flush()
+	return 0
+}
+
+func runInfo(e *command.Env, p *command.Parsed) int {
+	operands := p.Operands
+	if len(operands) != 1 {
+		return e.Usage(errors.New("info takes one NAME"))
+	}
+	found, err := fifo.Lookup(operands[0])
+	if err != nil {
+		e.Errorf("info %s", command.StrerrorPath(err))
+		return 1
+	}
+	for i, in := range found {
+		if asJSON(p) {
+			if status := printJSON(e, in); status != 0 {
+				return status
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(e.Stdout)
+		}
+		printInfo(e, in)
+	}
+	return 0
+}
+
+// namespaceLabels say which commands mean a name found in each namespace.
+var namespaceLabels = map[fifo.Namespace]string{
+	fifo.NamespaceFiles:     "files (mkfifo, cat, tee, redirect, run)",
+	fifo.NamespaceEndpoints: "endpoints (serve, dial, tap)",
+	fifo.NamespacePipes:     `pipes (\\.\pipe\)`,
+}
+
+func printInfo(e *command.Env, in fifo.Info) {
+	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 1, ' ', 0)
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	line("name", in.Name)
+	line("namespace", namespaceLabels[in.Namespace])
+	line("path", in.Path)
+	line("kind", in.Kind.String())
+	owner := in.Owner
+	if in.OwnerID != "" && in.OwnerID != in.Owner {
+		owner += " (" + in.OwnerID + ")"
+	}
+	line("owner", owner)
+	if in.Mode != 0 || runtime.GOOS != "windows" {
+		line("mode", fmt.Sprintf("%04o (%s)", uint32(in.Mode), in.Mode.Perm()))
+	}
+	line("sddl", in.SDDL)
+	if in.ServerPID != 0 {
+		line("server pid", strconv.Itoa(in.ServerPID))
+	}
+	if in.Instances >= 0 || in.MaxInstances >= 0 {
+		line("instances", instances(in))
+	}
+	tw.Flush()
+}
+
+func modeString(in fifo.Info) string {
+	return fmt.Sprintf("%04o", uint32(in.Mode))
+}
+
+// instances renders CURRENT/MAX, with ? for what is unknown.
+func instances(in fifo.Info) string {
+	n := func(v int) string {
+		if v < 0 {
+			return "?"
+		}
+		return strconv.Itoa(v)
+	}
+	return n(in.Instances) + "/" + n(in.MaxInstances)
+}
+
+func printJSON(e *command.Env, v any) int {
+	enc := json.NewEncoder(e.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		e.Errorf("write error: %s", command.Strerror(err))
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,170 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/oneliner"
+	"github.com/gopipe/gopipe/pipeline"
+)
+
+// Run runs a POSIX shell one-liner without a shell, through package
+// pipeline.
+var Run = &command.Spec{
+	Name:     "run",
+	Summary:  "run a shell one-liner of commands, pipes, redirections, && || ; without a shell",
+	Synopsis: "[OPTION]... 'ONE-LINER'",
+	Intro: `Run a POSIX shell one-liner without a shell, the same on Unix and Windows.
+It may hold commands, quoting ('…', "…", \), pipes |, the redirections
+< > >> 2> 2>> 2>&1 (and N< N> N>> N>&M for N, M in 0, 1, 2), and lists
+with && || ; and newlines. Anything else (variables, $(…), globs, if, …) is
+refused, naming it. A command called gopipe is this program. A name in a
+redirection means what it means to every gopipe command (a FIFO waits for
+its other end; on Windows a bare NAME may be a pipe).
+
+`,
+	Options: []command.Option{
+		{Long: "pipefail", Help: "a pipeline's status is its rightmost failure's, not counting\na producer that failed because its consumer had gone"},
+		{Long: "pipestatus", Help: "after each pipeline, print every stage's status to stderr"},
+	},
+	Outro: "Exit status: the last pipeline's; 2 if the one-liner is refused.\n",
+	Run:   runRun,
+}
+
+func runRun(e *command.Env, p *command.Parsed) int {
+	r := &runner{e: e}
+	for _, o := range p.Opts {
+		switch o.Key() {
+		case "pipefail":
+			r.pipefail = true
+		case "pipestatus":
+			r.pipestatus = true
+		}
+	}
+	if len(p.Operands) != 1 {
+		return e.Usage(errors.New("run takes one ONE-LINER (quote it)"))
+	}
+	list, err := oneliner.Parse(p.Operands[0])
+	if err != nil {
+		var pe syntax.ParseError
+		if errors.As(err, &pe) {
+			e.Errorf("run: syntax error: %v", err)
+		} else {
+			e.Errorf("run: %v", err)
+		}
+		return command.StatusUsage
+	}
+
+	defer e.OnSignals(r.signal)()
+	return r.exec(list)
+}
+
+// runner runs a parsed one-liner.
+type runner struct {
+	e                    *command.Env
+	pipefail, pipestatus bool
+
+	mu      sync.Mutex
+	current *pipeline.Pipeline
+	stopped os.Signal // a signal that ends the list
+}
+
+func (r *runner) signal(sig os.Signal) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if command.EndsWait(sig) && r.stopped == nil {
+		r.stopped = sig
+	}
+	if r.current != nil {
+		r.current.Signal(sig)
+	}
+}
+
+func (r *runner) exec(n oneliner.Node) int {
+	switch n := n.(type) {
+	case nil:
+		return 0
+	case *oneliner.List:
+		status := r.exec(n.X)
+		if r.stop() {
+			return status
+		}
+		switch {
+		case n.Op == "&&" && status != 0, n.Op == "||" && status == 0:
+			return status
+		}
+		return r.exec(n.Y)
+	case *oneliner.Pipe:
+		return r.pipe(n)
+	}
+	panic(fmt.Sprintf("run: node %T", n))
+}
+
+// stop reports whether the list must stop: a signal came, or the context
+// ended.
+func (r *runner) stop() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped != nil || r.e.Ctx.Err() != nil
+}
+
+func (r *runner) pipe(n *oneliner.Pipe) int {
+	e := r.e
+	p := &pipeline.Pipeline{
+		Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr,
+		Pipefail: r.pipefail,
+	}
+	for _, s := range n.Stages {
+		s.Path = command.SelfPath(s.Args[0])
+		p.Stages = append(p.Stages, s)
+	}
+	if f, ok := e.Stdin.(*os.File); ok {
+		p.Terminal = f
+	}
+	r.mu.Lock()
+	if r.stopped != nil {
+		r.mu.Unlock()
+		return command.SignalStatus(r.stopped)
+	}
+	r.current = p
+	r.mu.Unlock()
+	res, err := p.Run(e.Ctx)
+	r.mu.Lock()
+	r.current = nil
+	r.mu.Unlock()
+	if res == nil {
+		e.Errorf("run: %v", err)
+		return command.StatusFailed
+	}
+	for i, st := range res.Stages {
+		e.StageStatus("run: "+p.Stages[i].Args[0], st)
+	}
+	if r.pipestatus {
+		var b strings.Builder
+		for i, st := range res.Stages {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(st.String())
+		}
+		e.Errorf("run: pipestatus: %s", b.String())
+	}
+	// Like bash, stop the list when the terminal's ctrl-C killed the
+	// pipeline: it went to the stages, not to us.
+	for _, st := range res.Stages {
+		if command.IsInterrupt(st.Signal) {
+			r.mu.Lock()
+			if r.stopped == nil {
+				r.stopped = st.Signal
+			}
+			r.mu.Unlock()
+		}
+	}
+	return res.Code
+}

@@ -1,0 +1,149 @@
+package run
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
+)
+
+// runOneLiner runs `gopipe run ARGS…` in process.
+func runOneLiner(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	return commandtest.Run(t, Run, stdin, args...)
+}
+
+// TestMain makes this test binary the gopipe of the one-liners' stages,
+// with the test applets.
+func TestMain(m *testing.M) {
+	commandtest.Main()
+	os.Exit(m.Run())
+}
+
+// chdirTemp runs the test in a new directory, for relative names in the
+// one-liners.
+func chdirTemp(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "gopipe-run-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Cleanup(func() { os.RemoveAll(dir) }) // Wine cannot always: not an error
+	return dir
+}
+
+func TestRunOneLiner(t *testing.T) {
+	dir := chdirTemp(t)
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("hello\nworld\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, out, errOut := runOneLiner(t, "",
+		`gopipe testupper < in.txt | gopipe testcat | gopipe testcat > out.txt && gopipe testcat out.txt; gopipe testcat "in.txt" >> out.txt`)
+	if status != 0 || out != "HELLO\nWORLD\n" || errOut != "" {
+		t.Errorf("status %d, stdout %q, stderr %q", status, out, errOut)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "out.txt")); string(got) != "HELLO\nWORLD\nhello\nworld\n" {
+		t.Errorf("out.txt = %q", got)
+	}
+}
+
+func TestRunStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"gopipe testexit 3"}, 3, ""},
+		{[]string{"gopipe testexit 1 || gopipe testexit 4"}, 4, ""},
+		{[]string{"gopipe testexit 0 || gopipe testexit 4"}, 0, ""},
+		{[]string{"gopipe testexit 2 && gopipe testexit 4"}, 2, ""},
+		{[]string{"gopipe testexit 5; gopipe testexit 0"}, 0, ""},
+		{[]string{"gopipe testexit 3 | gopipe testexit 0"}, 0, ""},
+		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testcat"}, 3, ""},
+		{[]string{"--pipestatus", "gopipe testexit 3 | gopipe testexit 0 | gopipe testexit 1"}, 1, "gopipe: run: pipestatus: 3 0 1\n"},
+		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: "},
+		{[]string{""}, 0, ""},
+	} {
+		status, _, stderr := runOneLiner(t, "", tc.args...)
+		if status != tc.status || !strings.HasPrefix(stderr, tc.stderr) || (tc.stderr == "" && stderr != "") {
+			t.Errorf("%q: status %d, stderr %q; want %d, %q", tc.args, status, stderr, tc.status, tc.stderr)
+		}
+	}
+}
+
+func TestRunStdoutAndStderr(t *testing.T) {
+	dir := chdirTemp(t)
+	for _, tc := range []struct {
+		line, stdout, stderr string
+	}{
+		{"gopipe testboth", "out\n", "err\n"},
+		{"gopipe testboth 2>&1", "out\nerr\n", ""},
+		{"gopipe testboth 2>&1 | gopipe testcat", "out\nerr\n", ""},
+		{"gopipe testboth 2>&1 >f1; gopipe testcat f1", "err\nout\n", ""},
+		{"gopipe testboth >f2 2>&1; gopipe testcat f2", "out\nerr\n", ""},
+		{"gopipe testboth 2>f3 1>&2; gopipe testcat f3", "out\nerr\n", ""},
+		{"gopipe testboth 2>>f3; gopipe testcat f3", "out\nout\nerr\nerr\n", ""},
+	} {
+		status, out, errOut := runOneLiner(t, "", tc.line)
+		if status != 0 || out != tc.stdout || errOut != tc.stderr {
+			t.Errorf("%s: status %d, stdout %q, stderr %q; want %q, %q", tc.line, status, out, errOut, tc.stdout, tc.stderr)
+		}
+	}
+	_ = dir
+}
+
+func TestRunQuoting(t *testing.T) {
+	status, out, errOut := runOneLiner(t, "", `gopipe testargs 'a b' "c\"d\\e\x" f\ g '' "" 'it'\''s' "a*b" \*`)
+	want := "[a b]\n[c\"d\\e\\x]\n[f g]\n[]\n[]\n[it's]\n[a*b]\n[*]\n"
+	if status != 0 || out != want {
+		t.Errorf("status %d, stdout %q, stderr %q; want %q", status, out, errOut, want)
+	}
+}
+
+func TestRunStdin(t *testing.T) {
+	status, out, _ := runOneLiner(t, "from stdin\n", "gopipe testupper")
+	if status != 0 || out != "FROM STDIN\n" {
+		t.Errorf("status %d, stdout %q", status, out)
+	}
+}
+
+func TestRunRefusesOutsideTheSubset(t *testing.T) {
+	for line, want := range map[string]string{
+		"echo $(date)":              "gopipe: run: unsupported: command substitution $(…)\n",
+		"echo `date`":               "gopipe: run: unsupported: command substitution $(…)\n",
+		"echo $HOME":                "gopipe: run: unsupported: parameter expansion $HOME\n",
+		"echo \"$HOME\"":            "gopipe: run: unsupported: parameter expansion $HOME\n",
+		"echo $((1+2))":             "gopipe: run: unsupported: arithmetic expansion $((…))\n",
+		"ls *.go":                   "gopipe: run: unsupported: glob pattern \"*.go\" (quote it)\n",
+		"ls ~":                      "gopipe: run: unsupported: tilde expansion ~\n",
+		"X=1 env":                   "gopipe: run: unsupported: variable assignment X=\n",
+		"sleep 1 &":                 "gopipe: run: unsupported: background job &\n",
+		"! true":                    "gopipe: run: unsupported: negation !\n",
+		"(echo a)":                  "gopipe: run: unsupported: subshell ( … )\n",
+		"a | { b; }":                "gopipe: run: unsupported: block { … }\n",
+		"if true; then echo; fi":    "gopipe: run: unsupported: if\n",
+		"while true; do echo; done": "gopipe: run: unsupported: while loop\n",
+		"for x in a; do echo; done": "gopipe: run: unsupported: for loop\n",
+		"f() { echo; }":             "gopipe: run: unsupported: function definition\n",
+		"cat <<EOF\nx\nEOF":         "gopipe: run: unsupported: redirection <<\n",
+		"echo 3>f":                  "gopipe: run: unsupported: file descriptor 3 (only 0, 1, 2)\n",
+		"echo >&3":                  "gopipe: run: unsupported: redirection >&3 (only N>&M with M in 0, 1, 2)\n",
+		"echo <>f":                  "gopipe: run: unsupported: redirection <>\n",
+		"> f":                       "gopipe: run: unsupported: redirection without a command\n",
+		"a |":                       "gopipe: run: syntax error: 1:3: `|` must be followed by a statement\n",
+	} {
+		status, out, errOut := runOneLiner(t, "", line)
+		if status != 2 || out != "" || errOut != want {
+			t.Errorf("%q: status %d, stderr %q; want 2, %q", line, status, errOut, want)
+		}
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	status, _, errOut := runOneLiner(t, "", "a", "b")
+	if status != 2 || !strings.HasPrefix(errOut, "gopipe: run takes one ONE-LINER") {
+		t.Errorf("status %d, stderr %q", status, errOut)
+	}
+}
