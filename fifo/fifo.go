@@ -361,7 +361,9 @@ func Inspect(name string) (Info, error) { return inspect(name) }
 // \\.\pipe\ (Windows, where dir must be "" or \\.\pipe\), sorted by name. On
 // Unix dir "" lists what bare names reach: the current directory, then the
 // private directory of endpoints (see [EndpointPath]), each [Info] saying
-// its [Namespace]. It opens nothing.
+// its [Namespace]; a private directory that is not private (someone else's,
+// a symlink, open to others) is not listed, and its error is returned with
+// the rest. It opens nothing.
 func List(dir string) ([]Info, error) { return list(dir) }
 
 // ctxErr is the error of an open abandoned because ctx ended: it names the

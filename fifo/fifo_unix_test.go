@@ -444,3 +444,20 @@ func TestAtNameIsAPath(t *testing.T) {
 		t.Fatalf("no socket file at @x/s: %v %v", fi, err)
 	}
 }
+
+// Writing to a socket fails as GNU tee's open does, with ENXIO ("No such
+// device or address"), not as a FIFO that went away.
+func TestOpenFileWriterSocket(t *testing.T) {
+	l, name := listenT(t, nil)
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, flag := range []int{os.O_WRONLY | os.O_CREATE | os.O_TRUNC, os.O_RDONLY} {
+		if f, err := OpenFile(ctx, name, flag, 0o666); !errors.Is(err, syscall.ENXIO) {
+			if f != nil {
+				f.Close()
+			}
+			t.Errorf("OpenFile(socket, %#x): %v, want ENXIO", flag, err)
+		}
+	}
+}

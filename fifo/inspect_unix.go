@@ -17,12 +17,9 @@ import (
 // what "serve demo" made). It never opens the file.
 func inspect(name string) (Info, error) {
 	info, err := statInfo(name, fifoPath(name))
-	if os.IsNotExist(err) {
-		if ep := endpointPath(name); ep != name {
-			if i, err2 := statInfo(name, ep); err2 == nil {
-				i.Namespace = NamespaceEndpoints
-				return i, nil
-			}
+	if os.IsNotExist(err) && isBare(name) {
+		if i, err2 := endpointInfo(name, endpointPath(name)); err2 == nil {
+			return i, nil
 		}
 	}
 	return info, err
@@ -69,11 +66,16 @@ func list(dir string) ([]Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	eps, err := listDir(runtimeDir(), runtimeDir(), NamespaceEndpoints)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, err
+	private := runtimeDir()
+	if _, err := os.Lstat(private); os.IsNotExist(err) {
+		return out, nil
 	}
-	return append(out, eps...), nil
+	// Not a directory we trust: the files, and why nothing else.
+	if err := checkPrivateDir("list", private); err != nil {
+		return out, err
+	}
+	eps, err := listDir(private, private, NamespaceEndpoints)
+	return append(out, eps...), err
 }
 
 // listDir lists the FIFOs and sockets in dir, sorted by name, with paths

@@ -429,8 +429,10 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 // protected_regular), but non-blocking, so that a FIFO without a reader
 // fails with ENXIO instead of waiting past any cancellation. That FIFO is
 // then pinned, following symlinks again, and waited for as OpenWriter does.
+// ENXIO from anything else (a socket, a device without its driver) is the
+// answer, as it is GNU's.
 func openFileWriter(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
-	const tries = 3 // a name replaced this often between our opens is refused
+	const tries = 3 // a name that vanishes this often between our opens is missing
 	for try := 1; ; try++ {
 		fd, err := openRetry(name, flag|unix.O_NONBLOCK, uint32(perm.Perm()))
 		if err == nil {
@@ -439,27 +441,21 @@ func openFileWriter(ctx context.Context, name string, flag int, perm fs.FileMode
 		if err != unix.ENXIO {
 			return nil, &os.PathError{Op: "open", Path: name, Err: err}
 		}
-		pin, err := openRetry(name, unix.O_PATH, 0)
-		if err != nil {
-			if err == unix.ENOENT && try < tries {
-				continue // gone since: open it as it now is
-			}
+		pin, perr := openRetry(name, unix.O_PATH, 0)
+		if perr == unix.ENOENT && try < tries {
+			continue // gone since: open it as it now is
+		}
+		if perr != nil {
+			return nil, &os.PathError{Op: "open", Path: name, Err: perr}
+		}
+		mode, merr := fdMode(pin)
+		if merr != nil || mode&unix.S_IFMT != unix.S_IFIFO {
+			unix.Close(pin)
 			return nil, &os.PathError{Op: "open", Path: name, Err: err}
 		}
-		mode, err := fdMode(pin)
-		if err == nil && mode&unix.S_IFMT == unix.S_IFIFO {
-			f, err := openWriter(ctx, pin, name)
-			unix.Close(pin)
-			return f, err
-		}
+		f, err := openWriter(ctx, pin, name)
 		unix.Close(pin)
-		if err == nil && try < tries {
-			continue
-		}
-		if err == nil {
-			err = errReplaced
-		}
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		return f, err
 	}
 }
 

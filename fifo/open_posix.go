@@ -160,7 +160,10 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 			}
 			return blockingFile(fd, name)
 		}
-		if err != unix.ENXIO {
+		var st unix.Stat_t
+		if err != unix.ENXIO || unix.Stat(name, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+			// Not a FIFO waiting for its reader (a socket, say): the
+			// open's error is the answer, as it is GNU's.
 			return nil, &os.PathError{Op: "open", Path: name, Err: err}
 		}
 		t := time.NewTimer(backoff)

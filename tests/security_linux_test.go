@@ -317,3 +317,23 @@ func TestDialTrust(t *testing.T) {
 		t.Fatalf("dial --trust %d: %v %q %s", userB, err, out, errs)
 	}
 }
+
+// ls and info trust the private directory no more than dial does: what a
+// planted one holds is not shown as ours, and they say why.
+func TestLsInfoRefusePlantedPrivateDir(t *testing.T) {
+	tmp := ownedDir(t, 0, os.ModeSticky|0o777)
+	dir := filepath.Join(tmp, "gopipe-"+strconv.Itoa(userA))
+	if err := asUser(t, userB, nil, "mkdir", "-m", "0777", dir).Run(); err != nil {
+		t.Fatal(err)
+	}
+	startServeCmd(t, asUser(t, userB, nil, gopipe(t), "serve", filepath.Join(dir, "demo")))
+	for _, args := range [][]string{{"ls"}, {"info", "demo"}} {
+		cmd := asUser(t, userA, nil, append([]string{gopipe(t)}, args...)...)
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "XDG_RUNTIME_DIR=")
+		out, errs, err := run(cmd, "")
+		if err == nil || strings.Contains(out, "demo") || !strings.Contains(errs, "owned by uid 20002") {
+			t.Errorf("%s with a planted private directory: %v %q %s", args, err, out, errs)
+		}
+	}
+}

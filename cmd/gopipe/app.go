@@ -187,7 +187,7 @@ func cliFlags(s *command.Spec) []cli.Flag {
 		}
 		usage := strings.ReplaceAll(o.Help, "\n", " ")
 		if o.OS != "" {
-			usage += " (" + o.OS + " only)"
+			usage += " (" + command.OSName(o.OS) + " only)"
 		}
 		if o.Arg == command.NoArg {
 			flags = append(flags, &cli.BoolFlag{Name: name, Aliases: aliases, Usage: usage})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -34,16 +35,28 @@ func helpText(c *command.Spec) string { return command.Help(c, "gopipe "+c.Name)
 // synopsis is c's usage line, less "Usage: ".
 func synopsis(c *command.Spec) string { return "gopipe " + c.Name + " " + c.Synopsis }
 
-// longOpts returns c's long options as "--name", sorted.
+// longOpts returns c's long options as "--name", sorted: those that mean
+// something on this OS, for the completion scripts, which run here.
 func longOpts(c *command.Spec) []string {
 	var names []string
-	for _, o := range c.AllOptions() {
+	for _, o := range completable(c) {
 		if o.Long != "" {
 			names = append(names, "--"+o.Long)
 		}
 	}
 	sort.Strings(names)
 	return names
+}
+
+// completable is c's options less those for another OS, which it refuses.
+func completable(c *command.Spec) []command.Option {
+	var opts []command.Option
+	for _, o := range c.AllOptions() {
+		if o.OS == "" || o.OS == runtime.GOOS {
+			opts = append(opts, o)
+		}
+	}
+	return opts
 }
 
 // globalOpts are gopipe's own options, completed in place of a command.
@@ -97,11 +110,18 @@ func manPage() (string, error) {
 	// urfave writes a value as ="": name it as the table does.
 	for _, c := range commands {
 		for _, o := range c.AllOptions() {
-			if o.Arg != command.NoArg {
-				page = strings.ReplaceAll(page, `\fB`+flagNames(o)+`\fP="":`, `\fB`+flagNames(o)+`\fP=\fI`+o.ArgName+`\fP:`)
+			value := `=\fI` + o.ArgName + `\fP`
+			switch o.Arg {
+			case command.NoArg:
+				continue
+			case command.OptionalArg:
+				value = "[" + value + "]"
 			}
+			page = strings.ReplaceAll(page, `\fB`+flagNames(o)+`\fP="":`, `\fB`+flagNames(o)+`\fP`+value+`:`)
 		}
 	}
+	// roff has no name for some characters the help uses (…): in ASCII.
+	page = strings.NewReplacer("…", "...", "‘", "'", "’", "'").Replace(page)
 	// urfave makes each command a section (.SH) of its own: make them
 	// subsections of COMMANDS, the page's last section.
 	head, cmds, ok := strings.Cut(page, "\n.SH COMMANDS\n")
@@ -239,7 +259,7 @@ func fishCompletion() string {
 		for _, n := range names(c) {
 			fmt.Fprintf(&b, "complete -c gopipe -n __fish_use_subcommand -a %s -d %s\n", n, zshQuote(c.Summary))
 		}
-		for _, o := range c.AllOptions() {
+		for _, o := range completable(c) {
 			if o.Long == "" {
 				continue
 			}

@@ -161,7 +161,7 @@ func Parse(s *Spec, args []string) (*Parsed, error) {
 			return p, nil
 		}
 		if o.OS != "" && o.OS != runtime.GOOS {
-			return nil, fmt.Errorf("%s is for %s only", o.name(), osName(o.OS))
+			return nil, fmt.Errorf("%s is for %s only", o.name(), OSName(o.OS))
 		}
 		if o.Values != nil && o.HasValue {
 			v, err := argmatch(o, o.Value)
@@ -174,8 +174,8 @@ func Parse(s *Spec, args []string) (*Parsed, error) {
 	return p, nil
 }
 
-// osName is a GOOS as users write it.
-func osName(goos string) string {
+// OSName is a GOOS as users write it.
+func OSName(goos string) string {
 	switch goos {
 	case "windows":
 		return "Windows"
@@ -208,7 +208,11 @@ func Help(s *Spec, invoked string) string {
 	}
 	for i, o := range opts {
 		left := lefts[i]
-		lines := strings.Split(o.Help, "\n")
+		help := o.Help
+		if o.OS != "" {
+			help += " (" + OSName(o.OS) + " only)"
+		}
+		lines := strings.Split(help, "\n")
 		if len(left)+2 > col {
 			fmt.Fprintf(&b, "%s\n%*s%s\n", left, col, "", lines[0])
 		} else {

@@ -67,13 +67,23 @@ func runLs(e *command.Env, p *command.Parsed) int {
 	if len(operands) == 1 {
 		dir = operands[0] // on Windows only \\.\pipe\ can be listed: fifo.List says so
 	}
+	// What List found is shown even when it also fails (an untrusted
+	// private directory): then the error follows, and the status is 1.
 	infos, err := fifo.List(dir)
+	status := 0
+	defer func() {
+		if err != nil {
+			e.Errorf("ls %s", command.StrerrorPath(err))
+		}
+	}()
 	if err != nil {
-		e.Errorf("ls %s", command.StrerrorPath(err))
-		return 1
+		status = 1
+		if infos == nil {
+			return status
+		}
 	}
 	if asJSON(p) {
-		return printJSON(e, infos)
+		return max(status, printJSON(e, infos))
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 2, ' ', 0)
 	for _, in := range infos {
@@ -88,7 +98,7 @@ func runLs(e *command.Env, p *command.Parsed) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), in.Owner, in.Name, where)
 	}
 	tw.Flush()
-	return 0
+	return status
 }
 
 func runInfo(e *command.Env, p *command.Parsed) int {
