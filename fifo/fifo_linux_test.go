@@ -49,16 +49,22 @@ var sharedBinary = sync.OnceValues(func() (string, error) {
 // asUser returns a command running the test helper as uid/gid.
 func asUser(t *testing.T, uid int, helper string, args ...string) *exec.Cmd {
 	t.Helper()
-	testenv.Root(t)
-	setpriv := testenv.Tool(t, "setpriv", "util-linux")
 	bin, err := sharedBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := strconv.Itoa(uid)
-	cmd := exec.Command(setpriv, append([]string{"--reuid=" + id, "--regid=" + id, "--clear-groups", "--", bin}, args...)...)
+	cmd := runAs(t, uid, append([]string{bin}, args...)...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+helper)
 	return cmd
+}
+
+// runAs returns a command running argv as uid (and gid uid).
+func runAs(t *testing.T, uid int, argv ...string) *exec.Cmd {
+	t.Helper()
+	testenv.Root(t)
+	setpriv := testenv.Tool(t, "setpriv", "util-linux")
+	id := strconv.Itoa(uid)
+	return exec.Command(setpriv, append([]string{"--reuid=" + id, "--regid=" + id, "--clear-groups", "--"}, argv...)...)
 }
 
 // sharedDir makes a directory other users can use, with the given mode.

@@ -125,15 +125,57 @@ func chmodFIFO(name string, perm fs.FileMode) error {
 }
 
 func openFIFOOS(ctx context.Context, name string, write bool) (*os.File, error) {
-	pin, err := pinFIFO(name)
-	if err != nil {
-		return nil, &os.PathError{Op: openOp(write), Path: name, Err: err}
-	}
-	defer unix.Close(pin)
 	if write {
+		pin, err := pinWritable(name)
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		}
+		defer unix.Close(pin)
 		return openWriter(ctx, pin, name)
 	}
+	pin, err := pinFIFO(name)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer unix.Close(pin)
 	return openReader(ctx, pin, name)
+}
+
+// pinWritable pins the FIFO name for OpenWriter as pinFIFO does, but
+// through its directory, opened first, so that fs.protected_fifos' rule is
+// applied to the very directory the FIFO was found in.
+func pinWritable(name string) (int, error) {
+	dirfd, err := openRetry(filepath.Dir(name), unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(dirfd)
+	var pin int
+	for {
+		pin, err = unix.Openat(dirfd, filepath.Base(name), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return -1, err
+	}
+	var st, dir unix.Stat_t
+	err = unix.Fstat(pin, &st)
+	if err == nil && st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		err = notFIFO(st.Mode)
+	}
+	if err == nil {
+		err = unix.Fstat(dirfd, &dir)
+	}
+	if err == nil {
+		err = stickyRule(&st, &dir)
+	}
+	if err != nil {
+		unix.Close(pin)
+		return -1, err
+	}
+	return pin, nil
 }
 
 // procPath is the magic link through which pin is reopened.
@@ -169,17 +211,26 @@ func blockingOpen(pin int, name string, flags int, opened func(fdResult)) (<-cha
 	if err != nil {
 		return nil, err
 	}
+	return startOpen(func() (int, error) {
+		defer unix.Close(dup)
+		return reopen(dup, name, flags)
+	}, opened), nil
+}
+
+// startOpen makes the blocking open in a goroutine, reporting its result
+// on the channel returned (and to opened, if not nil, as soon as it
+// returns).
+func startOpen(open func() (int, error), opened func(fdResult)) <-chan fdResult {
 	done := make(chan fdResult, 1)
 	go func() {
-		defer unix.Close(dup)
-		fd, err := reopen(dup, name, flags)
+		fd, err := open()
 		r := fdResult{fd, err}
 		if opened != nil {
 			opened(r)
 		}
 		done <- r
 	}()
-	return done, nil
+	return done
 }
 
 // release ends an unwanted blockingOpen: opening the other end (other),
@@ -287,9 +338,6 @@ func openReader(ctx context.Context, pin int, name string) (*os.File, error) {
 // retried non-blocking, with backoff, holding no thread.
 func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 	const op = "open"
-	if err := protectedFIFO(pin, name); err != nil {
-		return nil, &os.PathError{Op: op, Path: name, Err: err}
-	}
 	fd, err := reopen(pin, name, unix.O_WRONLY|unix.O_NONBLOCK)
 	if err == nil {
 		return os.NewFile(uintptr(fd), name), nil
@@ -297,13 +345,31 @@ func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 	if err != unix.ENXIO {
 		return nil, &os.PathError{Op: op, Path: name, Err: err}
 	}
+	return waitWriter(ctx, pin, name, true,
+		func() (int, error) { return reopen(pin, name, unix.O_WRONLY|unix.O_NONBLOCK) },
+		func(dup int) (int, error) { return reopen(dup, name, unix.O_WRONLY) })
+}
+
+// waitWriter waits for a reader of the pinned FIFO: blocked in open (the
+// blocking open, given a duplicate of pin) in a goroutine, released by our
+// own non-blocking open of the read end when ctx ends; or, without read
+// permission to release it, trying the non-blocking open (try) with
+// backoff, holding no thread.
+//
+// checked says whether what is opened has had the protected_fifos check.
+func waitWriter(ctx context.Context, pin int, name string, checked bool, try func() (int, error), blocking func(dup int) (int, error)) (*os.File, error) {
+	const op = "open"
 	if !mayOpen(pin, name, unix.R_OK) {
-		return retryWriter(ctx, pin, name)
+		return retryWriter(ctx, name, checked, try)
 	}
-	done, err := blockingOpen(pin, name, unix.O_WRONLY, nil)
+	dup, err := unix.FcntlInt(uintptr(pin), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: op, Path: name, Err: err}
 	}
+	done := startOpen(func() (int, error) {
+		defer unix.Close(dup)
+		return blocking(dup)
+	}, nil)
 	var r fdResult
 	select {
 	case r = <-done:
@@ -314,15 +380,10 @@ func openWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 	if r.err != nil {
 		return nil, &os.PathError{Op: op, Path: name, Err: r.err}
 	}
-	// Non-blocking, the file joins the runtime's poller and has deadlines.
-	if err := unix.SetNonblock(r.fd, true); err != nil {
-		unix.Close(r.fd)
-		return nil, &os.PathError{Op: op, Path: name, Err: err}
-	}
-	return os.NewFile(uintptr(r.fd), name), nil
+	return writerFile(r.fd, name, checked)
 }
 
-func retryWriter(ctx context.Context, pin int, name string) (*os.File, error) {
+func retryWriter(ctx context.Context, name string, checked bool, try func() (int, error)) (*os.File, error) {
 	const op = "open"
 	backoff := time.Millisecond
 	for {
@@ -333,9 +394,9 @@ func retryWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 			return nil, ctxErr(op, name, ctx)
 		case <-t.C:
 		}
-		fd, err := reopen(pin, name, unix.O_WRONLY|unix.O_NONBLOCK)
+		fd, err := try()
 		if err == nil {
-			return os.NewFile(uintptr(fd), name), nil
+			return writerFile(fd, name, checked)
 		}
 		if err != unix.ENXIO {
 			return nil, &os.PathError{Op: op, Path: name, Err: err}
@@ -344,49 +405,72 @@ func retryWriter(ctx context.Context, pin int, name string) (*os.File, error) {
 	}
 }
 
-// protectedFIFO refuses, with EACCES, to write to the pinned FIFO where
-// fs.protected_fifos would refuse an O_CREAT open of it (GNU tee's, a
-// shell's >): the rule of the kernel's may_create_in_sticky, applied here
-// because our opens of an existing FIFO carry no O_CREAT. At 1, a FIFO in a
-// sticky world-writable directory that is owned neither by us nor by the
-// directory's owner; at 2, in a sticky group-writable directory too. The
-// sysctl is read each time: it is global and may change while we run.
-func protectedFIFO(pin int, name string) error {
-	level := sysctlInt("/proc/sys/fs/protected_fifos")
-	if level == 0 {
+// stickyRule refuses, with EACCES, to write to the FIFO st found in the
+// directory dir where fs.protected_fifos would refuse an O_CREAT open of
+// it (GNU tee's, a shell's >): the rule of the kernel's
+// may_create_in_sticky, applied here because OpenWriter's opens carry no
+// O_CREAT. At 1, a FIFO in a sticky world-writable directory that is owned
+// neither by us nor by the directory's owner; at 2, in a sticky
+// group-writable directory too. The sysctl is read each time: it is global
+// and may change while we run.
+func stickyRule(st, dir *unix.Stat_t) error {
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO || int(st.Uid) == os.Geteuid() {
 		return nil
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(pin, &st); err != nil {
-		return err
-	}
-	if int(st.Uid) == os.Geteuid() {
-		return nil
-	}
-	var dir unix.Stat_t
-	if err := unix.Stat(parentOf(pin, name), &dir); err != nil {
-		return err
 	}
 	if dir.Mode&unix.S_ISVTX == 0 || dir.Uid == st.Uid {
 		return nil
 	}
-	if dir.Mode&0o002 != 0 || (level >= 2 && dir.Mode&0o020 != 0) {
+	level := sysctlInt("/proc/sys/fs/protected_fifos")
+	if level >= 1 && dir.Mode&0o002 != 0 || level >= 2 && dir.Mode&0o020 != 0 {
 		return unix.EACCES
 	}
 	return nil
 }
 
-// parentOf is the directory that holds the pinned file: the kernel's own
-// idea of its path (/proc/self/fd/N), so that a symlink followed to reach
-// it counts as the kernel counts it; the name's directory without /proc.
-func parentOf(pin int, name string) string {
-	if p, err := os.Readlink(procPath(pin)); err == nil && filepath.IsAbs(p) {
-		return filepath.Dir(strings.TrimSuffix(p, " (deleted)"))
+// protectedFIFO applies stickyRule to a FIFO already open as fd, where
+// the kernel made no check (an OpenFile for writing without O_CREAT).
+func protectedFIFO(fd int, name string) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
 	}
-	if p, err := filepath.EvalSymlinks(name); err == nil {
-		return filepath.Dir(p)
+	if int(st.Uid) == os.Geteuid() {
+		return nil
 	}
-	return filepath.Dir(name)
+	dir, err := holdingDir(fd, &st, name)
+	if err != nil {
+		return err
+	}
+	return stickyRule(&st, dir)
+}
+
+// holdingDir is the stat of the directory that holds the pinned file st,
+// as the kernel sees it (the path of /proc/self/fd/N, so that a symlink
+// followed to reach the file counts as the kernel counts it; the name's
+// without /proc). The directory is opened first and the file found in it
+// again by name, the same inode, so that what is checked is where the file
+// is, not where it was: a file moved meanwhile is refused as replaced.
+func holdingDir(pin int, st *unix.Stat_t, name string) (*unix.Stat_t, error) {
+	path, err := os.Readlink(procPath(pin))
+	if err != nil || !filepath.IsAbs(path) {
+		if path, err = filepath.Abs(name); err != nil {
+			return nil, err
+		}
+	}
+	path = strings.TrimSuffix(path, " (deleted)")
+	dirfd, err := openRetry(filepath.Dir(path), unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dirfd)
+	var dir, again unix.Stat_t
+	if err := unix.Fstat(dirfd, &dir); err != nil {
+		return nil, err
+	}
+	if err := unix.Fstatat(dirfd, filepath.Base(path), &again, unix.AT_SYMLINK_NOFOLLOW); err != nil || again.Dev != st.Dev || again.Ino != st.Ino {
+		return nil, errReplaced
+	}
+	return &dir, nil
 }
 
 // sysctlInt reads an integer sysctl file, 0 when it cannot.
@@ -427,49 +511,55 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 // openFileWriter opens name for writing as open(2) with flag does (O_CREAT
 // and O_TRUNC included, so the kernel applies fs.protected_fifos and
 // protected_regular), but non-blocking, so that a FIFO without a reader
-// fails with ENXIO instead of waiting past any cancellation. That FIFO is
-// then pinned, following symlinks again, and waited for as OpenWriter does.
-// ENXIO from anything else (a socket, a device without its driver) is the
-// answer, as it is GNU's.
+// fails with ENXIO instead of waiting past any cancellation. It then waits
+// for a reader with GNU's own blocking open, by name, in a goroutine: the
+// kernel follows the name and makes every check at that open, as for GNU
+// tee. The FIFO pinned just before only serves to release that open when
+// ctx ends (if the name was swapped meanwhile, the release misses and the
+// goroutine waits for a reader of what it opened). ENXIO from anything but
+// a FIFO (a socket, a device without its driver) is the answer, as GNU's.
 func openFileWriter(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
-	const tries = 3 // a name that vanishes this often between our opens is missing
-	for try := 1; ; try++ {
-		fd, err := openRetry(name, flag|unix.O_NONBLOCK, uint32(perm.Perm()))
-		if err == nil {
-			return writerFile(fd, name, flag)
-		}
-		if err != unix.ENXIO {
-			return nil, &os.PathError{Op: "open", Path: name, Err: err}
-		}
-		pin, perr := openRetry(name, unix.O_PATH, 0)
-		if perr == unix.ENOENT && try < tries {
-			continue // gone since: open it as it now is
-		}
-		if perr != nil {
-			return nil, &os.PathError{Op: "open", Path: name, Err: perr}
-		}
-		mode, merr := fdMode(pin)
-		if merr != nil || mode&unix.S_IFMT != unix.S_IFIFO {
-			unix.Close(pin)
-			return nil, &os.PathError{Op: "open", Path: name, Err: err}
-		}
-		f, err := openWriter(ctx, pin, name)
-		unix.Close(pin)
-		return f, err
+	mode := uint32(perm.Perm())
+	try := func() (int, error) { return openRetry(name, flag|unix.O_NONBLOCK, mode) }
+	checked := flag&unix.O_CREAT != 0
+	fd, err := try()
+	if err == nil {
+		return writerFile(fd, name, checked)
 	}
+	if err != unix.ENXIO {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	pin, perr := openRetry(name, unix.O_PATH, 0)
+	if perr == nil {
+		if m, merr := fdMode(pin); merr != nil || m&unix.S_IFMT != unix.S_IFIFO {
+			unix.Close(pin)
+			perr = err // not a FIFO: the open's ENXIO stands
+		}
+	}
+	if perr != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: perr}
+	}
+	defer unix.Close(pin)
+	return waitWriter(ctx, pin, name, checked, try, func(int) (int, error) { return openRetry(name, flag, mode) })
 }
 
-// writerFile makes a file of what openFileWriter opened: a FIFO stays
+// writerFile makes a file of an fd opened for writing: a FIFO
 // non-blocking (it has a reader, and gets deadlines), after the
-// protected_fifos check the kernel skipped if flag had no O_CREAT;
-// anything else is blocking, as the open it stands for would have been.
-func writerFile(fd int, name string, flag int) (*os.File, error) {
+// protected_fifos check unless one was made (checked: the kernel's for an
+// O_CREAT open, ours for OpenWriter's pin); anything else blocking, as the
+// open it stands for would have been.
+func writerFile(fd int, name string, checked bool) (*os.File, error) {
 	mode, err := fdMode(fd)
-	if err == nil && mode&unix.S_IFMT == unix.S_IFIFO {
-		if flag&unix.O_CREAT == 0 {
+	switch {
+	case err != nil:
+	case mode&unix.S_IFMT == unix.S_IFIFO:
+		if !checked {
 			err = protectedFIFO(fd, name)
 		}
-	} else if err == nil {
+		if err == nil {
+			err = unix.SetNonblock(fd, true)
+		}
+	default:
 		err = unix.SetNonblock(fd, false)
 	}
 	if err != nil {

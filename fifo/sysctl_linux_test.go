@@ -1,11 +1,15 @@
 package fifo
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopipe/gopipe/internal/testenv"
 )
@@ -150,5 +154,63 @@ func TestSysctlProtectedSymlinks(t *testing.T) {
 				t.Errorf("OpenFile for reading through the link: %v (%q)", err, out)
 			}
 		})
+	}
+}
+
+// Another user's FIFO moving between a sticky world-writable directory and
+// a directory of theirs, while OpenWriter opens it by its name in the
+// sticky one: wherever OpenWriter finds it by that name, it is in the
+// sticky directory, so with fs.protected_fifos on every open that finds it
+// must be refused (the rule applies to the very directory the FIFO was
+// found in). OpenFile is not raced here: its open carries O_CREAT, so the
+// kernel makes the check (and would create a file of ours when the name is
+// away, which ends the race).
+func TestSysctlProtectedFIFORenameRace(t *testing.T) {
+	testenv.Sysctl(t, "fs/protected_fifos", "1")
+	perl := testenv.Tool(t, "perl", "perl-base")
+	sticky := sharedDir(t, 0o755)
+	if err := chmodSticky(sticky, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(sticky, "own")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(own, otherUID, otherUID); err != nil {
+		t.Fatal(err)
+	}
+	name := fifoOf(t, otherUID, 0o666, filepath.Join(sticky, "x"))
+	// A reader and writer of ours, so that no open waits.
+	hold, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	mover := runAs(t, otherUID, perl, "-e",
+		`while (1) { rename "$ARGV[0]/x", "$ARGV[0]/own/x"; rename "$ARGV[0]/own/x", "$ARGV[0]/x" }`, sticky)
+	if err := mover.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { mover.Process.Kill(); mover.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opened, refused := map[string]int{}, map[string]int{}
+	for range 6000 {
+		const how = "OpenWriter"
+		f, err := OpenWriter(ctx, name)
+		switch {
+		case err == nil:
+			opened[how]++
+			f.Close()
+		case errors.Is(err, fs.ErrPermission):
+			refused[how]++
+		}
+	}
+	t.Logf("refused %v, opened %v", refused, opened)
+	if len(opened) > 0 {
+		t.Errorf("opened another user's FIFO found in a sticky directory: %v", opened)
+	}
+	if refused["OpenWriter"] == 0 {
+		t.Errorf("the race did not happen as meant: refused %v", refused)
 	}
 }
