@@ -202,9 +202,10 @@ type Config struct {
 	// elsewhere it is refused (errors.ErrUnsupported).
 	SDDL string
 
-	// TrustServers lists further owners (names, uids or SIDs) that Dial
-	// accepts for the server, besides the current user, root/SYSTEM and the
-	// Administrators.
+	// TrustServers lists further users (names, uids or SIDs) that Dial
+	// accepts as the server's owner, besides the current user, root/SYSTEM
+	// and the Administrators. A Unix group is refused: trusting a group
+	// would trust every member's servers.
 	TrustServers []string
 
 	// Refused, if set, is called by a listener for each peer it refuses,

@@ -115,18 +115,14 @@ func notFIFO(mode uint32) error {
 	return fmt.Errorf("%w: it is a %s", ErrNotFIFO, kindOfMode(mode))
 }
 
-// openOp is the Op of an open's error: "open" for either end, as on
-// Windows, so that errors read the same on every OS.
-func openOp(bool) string { return "open" }
-
 func openFIFO(ctx context.Context, name string, write bool) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, ctxErr(openOp(write), name, ctx)
+		return nil, ctxErr("open", name, ctx)
 	}
 	f, err := openFIFOOS(ctx, name, write)
 	if err != nil {
 		if _, ok := err.(*os.PathError); !ok {
-			err = &os.PathError{Op: openOp(write), Path: name, Err: err}
+			err = &os.PathError{Op: "open", Path: name, Err: err}
 		}
 		return nil, err
 	}

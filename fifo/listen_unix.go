@@ -28,16 +28,22 @@ func (inUseError) Unwrap() error        { return unix.EADDRINUSE }
 // ids is a set of allowed users and groups (AllowUsers, TrustServers).
 type ids struct{ uids, gids map[int]bool }
 
-func resolveIDs(names []string) (ids, error) {
+// resolveIDs resolves AllowUsers (users and groups) or, with usersOnly,
+// TrustServers: a server is run by a user, and trusting a group would
+// trust every member's servers.
+func resolveIDs(names []string, usersOnly bool) (ids, error) {
 	s := ids{uids: map[int]bool{}, gids: map[int]bool{}}
 	for _, n := range names {
 		uid, gid, err := lookupID(n)
 		if err != nil {
 			return s, err
 		}
-		if uid >= 0 {
+		switch {
+		case uid >= 0:
 			s.uids[uid] = true
-		} else {
+		case usersOnly:
+			return s, fmt.Errorf("%q is a group: trust users, who run servers", n)
+		default:
 			s.gids[gid] = true
 		}
 	}
@@ -101,7 +107,7 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 	if err := checkSocketPath("listen", path); err != nil {
 		return nil, err
 	}
-	allow, err := resolveIDs(cfg.AllowUsers)
+	allow, err := resolveIDs(cfg.AllowUsers, false)
 	if err != nil {
 		return nil, &os.PathError{Op: "listen", Path: path, Err: err}
 	}
@@ -117,7 +123,7 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 	// Bind in a fresh 0700 directory beside the target, set the mode, then
 	// link the socket into place: nobody ever sees it with the umask's mode,
 	// and link (unlike rename) cannot replace a live server's socket.
-	tmp, err := os.MkdirTemp(dir, ".gopipe-")
+	tmp, err := os.MkdirTemp(dir, ".g")
 	if err != nil {
 		return nil, &os.PathError{Op: "listen", Path: path, Err: unwrapPath(err)}
 	}
@@ -170,12 +176,17 @@ func listen(name string, cfg *Config) (net.Listener, error) {
 }
 
 // bindShort listens on sock, in the fresh directory tmp. A path that fits
-// sun_path may still have a temporary sibling that does not: on Linux that
-// one is bound through /proc/self/fd/N/s, N a descriptor of tmp, which
-// reaches the same directory by a short path.
+// sun_path may still have a temporary sibling that does not (it is 14 bytes
+// longer: DIR/.gNNNNNNNNNN/s): on Linux that one is bound through
+// /proc/self/fd/N/s, N a descriptor of tmp, which reaches the same
+// directory by a short path; elsewhere the error says what to shorten.
 func bindShort(netw, tmp, sock string) (*net.UnixListener, error) {
-	if len(sock) <= maxSocketPath || runtime.GOOS != "linux" {
+	if len(sock) <= maxSocketPath {
 		return net.ListenUnix(netw, &net.UnixAddr{Name: sock, Net: netw})
+	}
+	if runtime.GOOS != "linux" {
+		return nil, fmt.Errorf("socket path is too long to bind: the temporary socket %s is %d bytes, longer than the %d a Unix socket address holds (give a path %d bytes shorter): %w",
+			sock, len(sock), maxSocketPath, len(sock)-maxSocketPath, fs.ErrInvalid)
 	}
 	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -345,14 +356,20 @@ func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 	if err := checkSocketPath("dial", path); err != nil {
 		return nil, err
 	}
-	trust, err := resolveIDs(cfg.TrustServers)
+	trust, err := resolveIDs(cfg.TrustServers, true)
 	if err != nil {
 		return nil, &os.PathError{Op: "dial", Path: path, Err: err}
 	}
 	if isBare(name) {
 		// Whoever could plant this directory could plant the server in
-		// it: check it as Listen does before trusting what is inside.
-		if err := checkPrivateDir("dial", filepath.Dir(path)); err != nil {
+		// it: check it as Listen does before trusting what is inside. No
+		// directory yet means no such endpoint (which dial --wait waits
+		// for).
+		dir := filepath.Dir(path)
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, &os.PathError{Op: "dial", Path: path, Err: fs.ErrNotExist}
+		}
+		if err := checkPrivateDir("dial", dir); err != nil {
 			return nil, err
 		}
 	}
@@ -389,10 +406,10 @@ func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 		backoff = min(2*backoff, 50*time.Millisecond)
 	}
 	uc := c.(*net.UnixConn)
-	peer, groups, err := peerCred(uc)
+	peer, _, err := peerCred(uc)
 	if err == nil {
 		uid, _ := strconv.Atoi(peer.UserID)
-		if uid != os.Geteuid() && uid != 0 && !trust.has(uid, groups) {
+		if uid != os.Geteuid() && uid != 0 && !trust.has(uid, nil) {
 			err = fmt.Errorf("server is run by %s, not by you or root: %w", peer.User, fs.ErrPermission)
 		}
 	}

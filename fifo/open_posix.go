@@ -51,7 +51,7 @@ func probe(name string, flags int) (int, error) {
 func openFIFOOS(ctx context.Context, name string, write bool) (*os.File, error) {
 	probe, err := probeFIFO(name)
 	if err != nil {
-		return nil, &os.PathError{Op: openOp(write), Path: name, Err: err}
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
 	return openProbed(ctx, probe, name, write, unix.O_NOFOLLOW)
 }
@@ -59,7 +59,7 @@ func openFIFOOS(ctx context.Context, name string, write bool) (*os.File, error) 
 // openProbed opens the FIFO probe refers to, by name with the extra flags,
 // and checks that it opened the same one. It closes probe.
 func openProbed(ctx context.Context, probe int, name string, write bool, extra int) (*os.File, error) {
-	op := openOp(write)
+	op := "open"
 	var st unix.Stat_t
 	unix.Fstat(probe, &st)
 	flags := unix.O_RDONLY
@@ -99,14 +99,20 @@ func openProbed(ctx context.Context, probe int, name string, write bool, extra i
 		return checkOpened(r.fd, &st, name, op)
 	case <-ctx.Done():
 		// Opening the other end, non-blocking, completes the pending open.
+		// Should that fail (no permission for that end), the goroutine is
+		// left to finish when a peer comes, and close what it opened.
+		closeResult := func() {
+			if r := <-done; r.err == nil {
+				unix.Close(r.fd)
+			}
+		}
 		unblock, uerr := unix.Open(name, unblockFlags|extra|unix.O_CLOEXEC, 0)
-		r := <-done
-		if uerr == nil {
-			unix.Close(unblock)
+		if uerr != nil {
+			go closeResult()
+			return nil, ctxErr(op, name, ctx)
 		}
-		if r.err == nil {
-			unix.Close(r.fd)
-		}
+		closeResult()
+		unix.Close(unblock)
 		return nil, ctxErr(op, name, ctx)
 	}
 }

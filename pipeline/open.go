@@ -32,14 +32,24 @@ func openRedirect(ctx context.Context, r Redirect) (*os.File, error) {
 	default:
 		return nil, &os.PathError{Op: "open", Path: r.Name, Err: fs.ErrInvalid}
 	}
-	if r.MakeFIFO {
-		// Only where the name means nothing yet: an existing file (or, on
-		// Windows, a file that would win over the pipe) is used as it is.
-		if _, err := fifo.Lookup(r.Name); errors.Is(err, fs.ErrNotExist) {
-			if err := fifo.Make(r.Name, fifo.DefaultMode); err != nil && !errors.Is(err, fs.ErrExist) {
-				return nil, err
-			}
+	if r.MakeFIFO && !exists(r.Name) {
+		if err := fifo.Make(r.Name, fifo.DefaultMode); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
 		}
 	}
 	return forChild(fifo.OpenFile(ctx, r.Name, flag, 0o666))
+}
+
+// exists tells whether name means something to OpenFile already: a file
+// (or, on Windows, a file that would win over the pipe, or the pipe). An
+// endpoint of serve's of that name, in the private directory, does not
+// count: OpenFile never opens it.
+func exists(name string) bool {
+	found, _ := fifo.Lookup(name)
+	for _, in := range found {
+		if in.Namespace != fifo.NamespaceEndpoints {
+			return true
+		}
+	}
+	return false
 }

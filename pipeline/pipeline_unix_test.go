@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gopipe/gopipe/fifo"
 )
 
 // A stage killed by a signal has status 128+n, as in a shell, and a
@@ -136,5 +138,27 @@ func TestFIFOIsBlockingForTheStage(t *testing.T) {
 	res := mustRun(t, &Pipeline{Stdout: &out, Stages: []Stage{w, r}})
 	if out.String() != "blocking\n" || res.Code != 0 {
 		t.Errorf("stdout %q, PIPESTATUS %v", out.String(), codes(res))
+	}
+}
+
+// --mkfifo makes a FIFO where the name means nothing to a redirection: an
+// endpoint of serve's of that name, in the private directory, does not
+// count, since a redirection never opens it.
+func TestMakeFIFOBesideEndpoint(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Chdir(t.TempDir())
+	l, err := fifo.Listen("same", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if exists("same") {
+		t.Fatal("an endpoint counts as the redirection's file")
+	}
+	if err := fifo.Make("same", fifo.DefaultMode); err != nil {
+		t.Fatal(err)
+	}
+	if !exists("same") {
+		t.Fatal("the FIFO made does not count")
 	}
 }

@@ -316,6 +316,11 @@ func TestDialTrust(t *testing.T) {
 	if err != nil || out != "hi\n" {
 		t.Fatalf("dial --trust %d: %v %q %s", userB, err, out, errs)
 	}
+	// A group is no server's owner: trusting one would trust its members.
+	_, errs, err = run(asUser(t, userA, nil, gp, "dial", "--trust", "users", sock), "hi\n")
+	if err == nil || !strings.Contains(errs, "is a group") {
+		t.Fatalf("dial --trust users: %v %s", err, errs)
+	}
 }
 
 // ls and info trust the private directory no more than dial does: what a

@@ -112,7 +112,11 @@ func runSpec(e *command.Env, s *command.Spec, invoked string, args []string) int
 // commands, which parse their own arguments GNU-style.
 func runApp(e *command.Env, args []string) int {
 	status := 0
-	app := newApp(e, &status)
+	typed := ""
+	if len(args) > 0 {
+		typed = args[0]
+	}
+	app := newApp(e, &status, typed)
 	err := app.RunContext(e.Ctx, append([]string{"gopipe"}, args...))
 	var ec cli.ExitCoder
 	switch {
@@ -133,8 +137,9 @@ func runApp(e *command.Env, args []string) int {
 // urfave's command and flag model, from which come gopipe --help and the
 // man page. Its commands run the commands in e, GNU-style (SkipFlagParsing:
 // urfave's flag parsing cannot do what GNU's getopt does), and leave their
-// exit status in *status.
-func newApp(e *command.Env, status *int) *cli.App {
+// exit status in *status. typed is the command as the user typed it: an
+// alias speaks as itself ("gopipe pipecat" says "pipecat: ...").
+func newApp(e *command.Env, status *int, typed string) *cli.App {
 	app := &cli.App{
 		Name:      "gopipe",
 		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
@@ -167,7 +172,11 @@ func newApp(e *command.Env, status *int) *cli.App {
 			SkipFlagParsing: true,
 			HideHelp:        true,
 			Action: func(ctx *cli.Context) error {
-				*status = runSpec(e, s, "gopipe "+s.Name, ctx.Args().Slice())
+				name := s.Name
+				if command.Lookup([]*command.Spec{s}, typed) == s {
+					name = typed
+				}
+				*status = runSpec(e, s, "gopipe "+name, ctx.Args().Slice())
 				return nil
 			},
 		})

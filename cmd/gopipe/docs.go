@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -52,7 +51,7 @@ func longOpts(c *command.Spec) []string {
 func completable(c *command.Spec) []command.Option {
 	var opts []command.Option
 	for _, o := range c.AllOptions() {
-		if o.OS == "" || o.OS == runtime.GOOS {
+		if o.ForThisOS() {
 			opts = append(opts, o)
 		}
 	}
@@ -82,7 +81,7 @@ func man(e *command.Env, args []string) int {
 
 func manPage() (string, error) {
 	var status int
-	app := newApp(command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard), &status)
+	app := newApp(command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard), &status, "")
 	app.Description = "Each COMMAND is also run by a link to gopipe named after it (gopipe --install DIR makes them), " +
 		"as busybox applets are. The commands modelled on GNU tools (mkfifo, cat, tee) parse options as GNU does. " +
 		"Every command's synopsis, description and options are below under COMMANDS; gopipe COMMAND --help shows them too."

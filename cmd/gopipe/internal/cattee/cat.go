@@ -316,37 +316,6 @@ func classifyCopyError(err error) error {
 	return err
 }
 
-// inputSize is the total size of the operands when all are regular files
-// (what is left of stdin, for "-"), for the progress bar; 0 when unknown.
-// It opens nothing, so that it never waits for a FIFO.
-func inputSize(e *command.Env, names []string) int64 {
-	var total int64
-	for _, name := range names {
-		if name == "-" {
-			f, ok := e.Stdin.(*os.File)
-			if !ok {
-				return 0
-			}
-			fi, err := f.Stat()
-			if err != nil || !fi.Mode().IsRegular() {
-				return 0
-			}
-			off, err := f.Seek(0, io.SeekCurrent)
-			if err != nil {
-				return 0
-			}
-			total += max(fi.Size()-off, 0)
-			continue
-		}
-		fi, err := os.Stat(name)
-		if err != nil || !fi.Mode().IsRegular() {
-			return 0
-		}
-		total += fi.Size()
-	}
-	return total
-}
-
 // openInput opens the operand name for reading as GNU cat does, but a FIFO
 // (or on Windows a named pipe) waits for a writer cancellably: what name
 // means is fifo.OpenFile's decision, the same for every command.

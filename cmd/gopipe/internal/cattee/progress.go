@@ -69,24 +69,35 @@ func (p *progress) finish() {
 	<-p.done
 }
 
-// writer returns w counting what is written to it in p; w itself if p is
-// nil.
-func (p *progress) writer(w io.Writer) io.Writer {
-	if p == nil {
-		return w
+// inputSize is the total size of the operands when all are regular files
+// (what is left of stdin, for "-"), for the progress bar; 0 when unknown.
+// It opens nothing, so that it never waits for a FIFO.
+func inputSize(e *command.Env, names []string) int64 {
+	var total int64
+	for _, name := range names {
+		if name == "-" {
+			f, ok := e.Stdin.(*os.File)
+			if !ok {
+				return 0
+			}
+			fi, err := f.Stat()
+			if err != nil || !fi.Mode().IsRegular() {
+				return 0
+			}
+			off, err := f.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return 0
+			}
+			total += max(fi.Size()-off, 0)
+			continue
+		}
+		fi, err := os.Stat(name)
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0
+		}
+		total += fi.Size()
 	}
-	return &progressWriter{w, p}
-}
-
-type progressWriter struct {
-	w io.Writer
-	p *progress
-}
-
-func (pw *progressWriter) Write(b []byte) (int, error) {
-	n, err := pw.w.Write(b)
-	pw.p.add(int64(n))
-	return n, err
+	return total
 }
 
 func (p *progress) draw(w io.Writer, width func() int, interval time.Duration) {

@@ -44,7 +44,7 @@ func TestGetopt(t *testing.T) {
 		{args: []string{"--append=x"}, err: "option '--append' doesn't allow an argument"},
 		{args: []string{"--nope"}, err: "unrecognized option '--nope'"},
 	} {
-		p, err := getopt(tc.args, specs, false)
+		p, err := getopt(tc.args, specs, false, nil)
 		var ue *UsageError
 		switch {
 		case tc.err != "":
@@ -58,7 +58,7 @@ func TestGetopt(t *testing.T) {
 		}
 	}
 	t.Setenv("POSIXLY_CORRECT", "1")
-	p, _ := getopt([]string{"-a", "x", "-i"}, specs, false)
+	p, _ := getopt([]string{"-a", "x", "-i"}, specs, false, nil)
 	if got := render(p); got != "[append] x,-i" {
 		t.Errorf("POSIXLY_CORRECT: %q", got)
 	}
@@ -82,5 +82,40 @@ func TestQuote(t *testing.T) {
 		if got := Quote(in); got != want {
 			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// Parse takes the options in order, as GNU's getopt loop does: --help
+// stops it, so what follows is never looked at, and a bad value or option
+// before it is an error.
+func TestParseInOrder(t *testing.T) {
+	s := &Spec{Name: "t", Options: []Option{
+		{Long: "output-error", Arg: OptionalArg, Values: []string{"warn", "warn-nopipe", "exit"}},
+		{Long: "show-ends"}, {Long: "show-tabs"},
+	}}
+	for _, tc := range []struct {
+		args       []string
+		asked, err string
+	}{
+		{args: []string{"--help", "--bogus"}, asked: "help"},
+		{args: []string{"--version", "--output-error=bogus"}, asked: "version"},
+		{args: []string{"--bogus", "--help"}, err: "unrecognized option '--bogus'"},
+		{args: []string{"--output-error=bogus", "--nosuch"}, err: "invalid argument 'bogus' for '--output-error'"},
+		{args: []string{"--output-error=w"}, err: "ambiguous argument 'w' for '--output-error'"},
+		{args: []string{"--show=x"}, err: "option '--show=x' is ambiguous; possibilities: '--show-ends' '--show-tabs'"},
+	} {
+		p, err := Parse(s, tc.args)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+				t.Errorf("%q: %v, want %q", tc.args, err, tc.err)
+			}
+		case err != nil || p.asked != tc.asked:
+			t.Errorf("%q: %v, asked %q; want %q", tc.args, err, p.asked, tc.asked)
+		}
+	}
+	p, err := Parse(s, []string{"--output-error=warn-"})
+	if err != nil || p.Opts[0].Value != "warn-nopipe" {
+		t.Errorf("an abbreviated value: %v, %+v", err, p)
 	}
 }

@@ -31,9 +31,9 @@ type Env struct {
 	Ignore     func(sig ...os.Signal)
 	// DieBy, when a command sets it, asks main to end the process by this
 	// signal rather than exit with the returned status (which should then
-	// be 128+signal, what a shell reports): GNU tee dies by SIGPIPE when an
-	// output's reader goes, and a command interrupted while it waits dies
-	// of the signal, so that a calling shell sees how it ended.
+	// be 128+signal, what a shell reports), so that a calling shell sees
+	// how it ended: GNU cat and tee die by SIGPIPE when their reader goes,
+	// which Go's runtime does only for writes to fds 1 and 2.
 	DieBy os.Signal
 }
 

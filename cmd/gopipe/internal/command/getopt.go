@@ -73,9 +73,19 @@ type Parsed struct {
 }
 
 // getopt parses args by opts; with inOrder the options end at the first
-// operand.
-func getopt(args []string, opts []Option, inOrder bool) (*Parsed, error) {
+// operand. Each option is handed to each (if not nil) as it is parsed, as
+// GNU's getopt loop handles it, in order: it is the last of p.Opts then,
+// and each may stop the parse (--help) or fail it before a later option is
+// even looked at.
+func getopt(args []string, opts []Option, inOrder bool, each func(p *Parsed) (stop bool, err error)) (*Parsed, error) {
 	p := &Parsed{}
+	add := func(o Opt) (bool, error) {
+		p.Opts = append(p.Opts, o)
+		if each == nil {
+			return false, nil
+		}
+		return each(p)
+	}
 	permute := !inOrder && os.Getenv("POSIXLY_CORRECT") == ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -89,7 +99,9 @@ func getopt(args []string, opts []Option, inOrder bool) (*Parsed, error) {
 				return nil, err
 			}
 			i += used
-			p.Opts = append(p.Opts, o)
+			if stop, err := add(o); stop || err != nil {
+				return p, err
+			}
 		case len(a) > 1 && a[0] == '-':
 			for j := 1; j < len(a); j++ {
 				c := rune(a[j])
@@ -110,7 +122,9 @@ func getopt(args []string, opts []Option, inOrder bool) (*Parsed, error) {
 					}
 					j = len(a)
 				}
-				p.Opts = append(p.Opts, o)
+				if stop, err := add(o); stop || err != nil {
+					return p, err
+				}
 			}
 		default:
 			if !permute {
@@ -154,7 +168,7 @@ func parseLong(body string, rest []string, opts []Option) (o Opt, used int, err 
 	case 1:
 	default:
 		var b strings.Builder
-		fmt.Fprintf(&b, "option '--%s' is ambiguous; possibilities:", name)
+		fmt.Fprintf(&b, "option '--%s' is ambiguous; possibilities:", body)
 		for _, m := range matches {
 			fmt.Fprintf(&b, " '--%s'", m.Long)
 		}

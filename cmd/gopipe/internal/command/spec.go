@@ -64,8 +64,9 @@ type Option struct {
 	Values []string
 	// Complete says what completes the option's value.
 	Complete Completion
-	// OS, if set, is the only GOOS on which the option means anything:
-	// elsewhere it is refused, not ignored.
+	// OS, if set, is the only GOOS on which the option means anything
+	// ("unix" for every OS but Windows): elsewhere it is refused, not
+	// ignored.
 	OS string
 }
 
@@ -151,32 +152,46 @@ func Run(s *Spec, e *Env, args []string) int {
 // seen), each value of an option with Values matched to one in full, and
 // an option that means nothing on this OS refused.
 func Parse(s *Spec, args []string) (*Parsed, error) {
-	p, err := getopt(args, s.parseOrder(), s.InOrder)
-	if err != nil {
-		return nil, err
-	}
-	for i, o := range p.Opts {
+	p, err := getopt(args, s.parseOrder(), s.InOrder, func(p *Parsed) (bool, error) {
+		o := p.Opts[len(p.Opts)-1]
 		if o.Long == "help" || o.Long == "version" {
 			p.asked = o.Long
-			return p, nil
+			return true, nil
 		}
-		if o.OS != "" && o.OS != runtime.GOOS {
-			return nil, fmt.Errorf("%s is for %s only", o.name(), OSName(o.OS))
+		if !o.ForThisOS() {
+			return false, fmt.Errorf("%s is for %s only", o.name(), OSName(o.OS))
 		}
 		if o.Values != nil && o.HasValue {
 			v, err := argmatch(o, o.Value)
 			if err != nil {
-				return nil, err
+				return false, err
 			}
-			p.Opts[i].Value = v
+			p.Opts[len(p.Opts)-1].Value = v
 		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-// OSName is a GOOS as users write it.
+// ForThisOS tells whether the option means something on this OS.
+func (o *Option) ForThisOS() bool {
+	switch o.OS {
+	case "", runtime.GOOS:
+		return true
+	case "unix":
+		return runtime.GOOS != "windows"
+	}
+	return false
+}
+
+// OSName is a GOOS (or "unix") as users write it.
 func OSName(goos string) string {
 	switch goos {
+	case "unix":
+		return "Unix"
 	case "windows":
 		return "Windows"
 	case "linux":

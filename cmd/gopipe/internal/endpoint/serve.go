@@ -32,7 +32,7 @@ stdout bound to the connection. Only your own user may connect unless
 
 `,
 	Options: []command.Option{
-		{Long: "exec", Arg: command.RequiredArg, ArgName: "CMD", Help: "run CMD for each client, its words split as gopipe run\nsplits them (quotes; no expansions or globs)", Complete: command.CompleteCommand},
+		{Long: "exec", Arg: command.RequiredArg, ArgName: "CMD", Help: "run CMD for each client, its words split as gopipe run\nsplits them (quotes; no expansions or globs); a CMD\ncalled gopipe is this program", Complete: command.CompleteCommand},
 		{Long: "max-clients", Arg: command.RequiredArg, ArgName: "N", Help: "serve at most N clients at once; others wait"},
 		{Long: "message", Help: "message mode (Linux SOCK_SEQPACKET; on Windows the pipe\nis always a message pipe, the only kind a client can\nhalf-close)"},
 		{Long: "allow-user", Arg: command.RequiredArg, ArgName: "U", Help: "also let user U, or members of group U, connect\n(repeatable); on Unix NAME must then be a socket path\nin a directory U can reach, not a bare name"},
@@ -220,6 +220,9 @@ var echoBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return 
 // connection and its stdout written to it.
 func (s *server) execFor(c *countingConn) string {
 	cmd := exec.Command(s.command[0], s.command[1:]...)
+	if self := command.SelfPath(s.command[0]); self != "" {
+		cmd.Path, cmd.Err = self, nil // a CMD called gopipe is this program, as in run
+	}
 	cmd.Stdout = c
 	cmd.Stderr = s.e.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -253,14 +256,6 @@ func exitString(ee *exec.ExitError) string {
 		return "killed by " + ws.Signal().String()
 	}
 	return strconv.Itoa(ee.ExitCode())
-}
-
-// closeWrite half-closes c where it can.
-func closeWrite(c net.Conn) error {
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return c.Close()
 }
 
 // countingConn counts the bytes each way.

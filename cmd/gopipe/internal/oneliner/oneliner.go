@@ -342,6 +342,9 @@ func Words(src string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n == nil {
+		return nil, errors.New("no command")
+	}
 	p, ok := n.(*Pipe)
 	if !ok || len(p.Stages) != 1 || len(p.Stages[0].Redirects) != 0 {
 		return nil, errors.New("one command, without | ; && || or redirections")

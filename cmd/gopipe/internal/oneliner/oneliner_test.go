@@ -22,6 +22,8 @@ func TestWords(t *testing.T) {
 		{src: `a | b`, err: "one command, without | ; && || or redirections"},
 		{src: `a > f`, err: "one command, without | ; && || or redirections"},
 		{src: `a; b`, err: "one command, without | ; && || or redirections"},
+		{src: ``, err: "no command"},
+		{src: `  `, err: "no command"},
 	} {
 		got, err := Words(tc.src)
 		switch {

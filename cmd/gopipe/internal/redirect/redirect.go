@@ -31,7 +31,7 @@ kills it on Unix).
 		{Long: "stderr-to-stdout", Help: "send CMD's stderr where its stdout goes (2>&1)"},
 		{Long: "append", Help: "append to DST files rather than truncate them"},
 		{Long: "mkfifo", Help: "create a missing SRC or DST as a FIFO (mode 0600)"},
-		{Long: "pty", Help: "run CMD on a pseudo-terminal, its output still going\nto DST (Unix only)"},
+		{Long: "pty", Help: "run CMD on a pseudo-terminal, its output still going\nto DST", OS: "unix"},
 	},
 	Outro: `SRC and DST are names, or - for ours; a name means what it means to every
 gopipe command. A FIFO waits for its other end; ctrl-C cancels the wait. A
@@ -77,9 +77,6 @@ func runRedirect(e *command.Env, pa *command.Parsed) int {
 		return e.Usage(errors.New("redirect: missing command"))
 	case cfg.stderrToStdout && cfg.stderr != "":
 		return e.Usage(errors.New("redirect: --stderr and --stderr-to-stdout conflict"))
-	case cfg.pty && !ptySupported:
-		e.Errorf("redirect: --pty is not supported on %s", osName())
-		return 2
 	}
 
 	ctx, cancel := context.WithCancel(e.Ctx)

@@ -55,7 +55,7 @@ func TestRedirectPTYOnWindows(t *testing.T) {
 		t.Skip("Windows only")
 	}
 	s, _, errOut := redirectPortable(t, "--pty", "--", "gopipe", "testexit", "0")
-	if s != 2 || errOut != "gopipe: redirect: --pty is not supported on Windows\n" {
+	if s != 2 || errOut != "gopipe: --pty is for Unix only\nTry 'gopipe redirect --help' for more information.\n" {
 		t.Errorf("status %d, stderr %q", s, errOut)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -16,10 +15,6 @@ import (
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"golang.org/x/sys/unix"
 )
-
-const ptySupported = true
-
-func osName() string { return runtime.GOOS }
 
 // ptyWaitDelay bounds the wait for the pty's output once CMD has exited:
 // a grandchild holding the terminal would otherwise hold us.

@@ -36,14 +36,10 @@ func Copy(dst, src *os.File, add func(int64)) (n int64, handled bool, err error)
 	return copyFiles(dst, src, add)
 }
 
-// Grow makes the pipe f hold PipeSize bytes if it holds fewer, and returns
-// what it holds (0 if f is not a pipe, or on other OSes). It is only a
-// speed-up: a failure (a user over their pipe-user-pages quota) leaves the
-// pipe as it was.
-func Grow(f *os.File) int { return growFile(f) }
-
-// PipeSize is the size Grow gives pipes: MaxPipeSize, or less where the
-// system allows less.
+// PipeSize is the size Copy and the Tee give the pipes they splice
+// between, if those hold less (a failure, such as a user over their
+// pipe-user-pages quota, leaves a pipe as it was): MaxPipeSize, or less
+// where the system allows less.
 func PipeSize() int { return pipeSize() }
 
 // A Tee moves the data of one input pipe to several output pipes without
