@@ -122,6 +122,7 @@ type Pipeline struct {
 	mu      sync.Mutex
 	grp     *group
 	signals []os.Signal // what Signal has sent, for stages yet to start
+	runs    []*run
 }
 
 // Status is how one stage ended.
@@ -207,11 +208,15 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 	}
 
 	runs := make([]*run, n)
+	p.mu.Lock()
+	p.runs = runs
+	p.mu.Unlock()
 	var wg sync.WaitGroup
 	var ws writers
 	stdout, stderr := ws.lock(p.Stdout), ws.lock(p.Stderr)
 	for i := range p.Stages {
 		r := &run{stage: &p.Stages[i], stdin: readerFor(p.Stdin), stdout: stdout, stderr: stderr}
+		r.opening, r.stopOpening = context.WithCancel(ctx)
 		if s := p.Stages[i].Stderr; s != nil {
 			r.stderr = ws.lock(s)
 		}
@@ -221,7 +226,16 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 		if i < n-1 {
 			r.stdout, r.pipeOut = pipes[i].w, pipes[i].w
 		}
+		p.mu.Lock()
 		runs[i] = r
+		for _, sig := range p.signals {
+			// Signalled before Run: killed before it could start.
+			if kills(sig) && r.killedBy == nil {
+				r.killedBy = sig
+				r.stopOpening()
+			}
+		}
+		p.mu.Unlock()
 		// Each stage opens its redirections and starts on its own, as
 		// the children of a shell do: `a >fifo | b <fifo` must open both
 		// ends at once.
@@ -306,13 +320,23 @@ func (p *Pipeline) validate() error {
 }
 
 // Signal sends sig to every stage (on Unix to their process group, so to
-// what they started too). Stages that start later, their redirections
-// having waited for a FIFO say, get it when they start. On Windows only
+// what they started too). A stage still waiting to open its redirections
+// (a FIFO's other end, say) ends as a shell's child waiting there would: a
+// signal that kills by default kills it, its open abandoned, with the
+// status of that death; others it gets when it starts. On Windows only
 // os.Kill and os.Interrupt (sent as CTRL_BREAK) are supported.
 func (p *Pipeline) Signal(sig os.Signal) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.signals = append(p.signals, sig)
+	if kills(sig) {
+		for _, r := range p.runs {
+			if r != nil && r.cmd == nil && r.killedBy == nil {
+				r.killedBy = sig
+				r.stopOpening()
+			}
+		}
+	}
 	if p.grp == nil || !p.grp.live() {
 		return nil
 	}
@@ -331,6 +355,12 @@ type run struct {
 	status         Status
 	order          int64 // when Wait returned, among the stages (1 first)
 	exitTime       int64 // when it exited by the OS's clock, 0 if unknown
+	// opening is the context of the redirections' opens, ended by
+	// stopOpening when a signal kills the stage before it starts
+	// (killedBy, under Pipeline.mu).
+	opening     context.Context
+	stopOpening context.CancelFunc
+	killedBy    os.Signal
 }
 
 // endedBefore reports whether r exited before q did: by the OS's exit
@@ -348,6 +378,7 @@ func (r *run) endedBefore(q *run) bool {
 // start opens r's redirections and starts it, setting r.cmd, or r.status
 // when it cannot.
 func (p *Pipeline) start(ctx context.Context, r *run) {
+	defer r.stopOpening()
 	s := r.stage
 	fds := [3]any{r.stdin, r.stdout, r.stderr}
 	for _, rd := range s.Redirects {
@@ -355,8 +386,15 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 			fds[rd.FD] = fds[rd.Src]
 			continue
 		}
-		f, err := openRedirect(ctx, rd)
+		f, err := openRedirect(r.opening, rd)
 		if err != nil {
+			p.mu.Lock()
+			sig := r.killedBy
+			p.mu.Unlock()
+			if sig != nil && ctx.Err() == nil {
+				r.killed(sig)
+				return
+			}
 			r.fail(1, err)
 			return
 		}
@@ -403,6 +441,11 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if r.killedBy != nil {
+		// Killed between its last open and now: it never runs.
+		r.killed(r.killedBy)
+		return
+	}
 	p.grp.prepare(cmd)
 	if err := cmd.Start(); err != nil {
 		code := 126
@@ -427,6 +470,14 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 
 func (r *run) fail(code int, err error) {
 	r.status = Status{Code: code, Err: err}
+	for _, f := range r.files {
+		f.Close()
+	}
+}
+
+// killed records a death by sig before the stage started.
+func (r *run) killed(sig os.Signal) {
+	r.status = Status{Code: signalCode(sig), Signal: sig}
 	for _, f := range r.files {
 		f.Close()
 	}

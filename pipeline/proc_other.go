@@ -58,3 +58,12 @@ func exitCode(ps *os.ProcessState) (int, os.Signal)     { return ps.ExitCode(), 
 func brokenPipe(_ Status, consumerEndedFirst bool) bool { return consumerEndedFirst }
 
 func exitTime(*os.ProcessState) int64 { return 0 }
+
+func kills(sig os.Signal) bool { return sig == os.Interrupt || sig == os.Kill }
+
+func signalCode(sig os.Signal) int {
+	if sig == os.Kill {
+		return 128 + 9
+	}
+	return 128 + 2
+}

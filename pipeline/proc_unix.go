@@ -138,3 +138,18 @@ func brokenPipe(st Status, _ bool) bool { return st.Signal == syscall.SIGPIPE }
 // exitTime is unknown on Unix, where only a SIGPIPE death is taken for a
 // broken pipe.
 func exitTime(*os.ProcessState) int64 { return 0 }
+
+// kills tells whether sig's default action ends a process, as it would a
+// shell's child waiting in open(2).
+func kills(sig os.Signal) bool {
+	switch sig {
+	case syscall.SIGCHLD, syscall.SIGWINCH, syscall.SIGURG, syscall.SIGCONT,
+		syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		return false
+	}
+	_, ok := sig.(syscall.Signal)
+	return ok
+}
+
+// signalCode is the status of a death by sig: 128+n.
+func signalCode(sig os.Signal) int { return 128 + int(sig.(syscall.Signal)) }

@@ -110,3 +110,15 @@ func exitTime(ps *os.ProcessState) int64 {
 	}
 	return 0
 }
+
+// kills: both signals Windows has (ctrl-C, and os.Kill) end a process.
+func kills(sig os.Signal) bool { return sig == os.Interrupt || sig == os.Kill }
+
+// signalCode is the status a stage killed by sig before it ran gets: a
+// Unix shell's for SIGINT (130) or SIGKILL (137), so scripts see the same.
+func signalCode(sig os.Signal) int {
+	if sig == os.Kill {
+		return 128 + 9
+	}
+	return 128 + 2
+}

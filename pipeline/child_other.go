@@ -2,22 +2,7 @@
 
 package pipeline
 
-import (
-	"errors"
-	"io/fs"
-	"os"
-)
-
-func targetOf(name string) (target, string, error) {
-	_, err := os.Stat(name)
-	switch {
-	case err == nil:
-		return file, name, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return missing, name, nil
-	}
-	return missing, name, err
-}
+import "os"
 
 // forChild has nothing to do here: the file is the child's as it is.
 func forChild(f *os.File, err error) (*os.File, error) { return f, err }
