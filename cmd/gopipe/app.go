@@ -78,14 +78,16 @@ func dispatch(e *command.Env, args []string) int {
 		return runSpec(e, s, name, args)
 	}
 	if len(args) > 0 {
-		switch args[0] {
+		switch a := args[0]; a {
 		case "--list":
 			return list(e, args[1:])
 		case "--install":
 			return install(e, args[1:])
 		case "--version", "-v":
-			fmt.Fprintf(e.Stdout, "gopipe %s\n", command.Version())
-			return 0
+			if len(args) > 1 {
+				return e.Usage(fmt.Errorf("%s takes no arguments", a))
+			}
+			return e.Print(fmt.Sprintf("gopipe %s\n", command.Version()))
 		case "--man":
 			return man(e, args[1:])
 		case "--completion":
@@ -93,6 +95,16 @@ func dispatch(e *command.Env, args []string) int {
 		case "help":
 			if len(args) > 1 && args[1] == "--man" {
 				return man(e, args[2:])
+			}
+		case "--help", "-h", "--":
+		default:
+			// gopipe's own options are those above: anything else that
+			// looks like one is refused as GNU's getopt refuses it.
+			if strings.HasPrefix(a, "--") {
+				return e.Usage(command.Usagef("unrecognized option '%s'", a))
+			}
+			if len(a) > 1 && a[0] == '-' {
+				return e.Usage(command.Usagef("invalid option -- '%c'", a[1]))
 			}
 		}
 	}
@@ -117,9 +129,16 @@ func runApp(e *command.Env, args []string) int {
 		typed = args[0]
 	}
 	app := newApp(e, &status, typed)
+	// urfave/cli ignores its writes' errors (gopipe --help >/dev/full):
+	// they are caught here, as GNU's close_stdout catches them.
+	out := &errWriter{w: e.Stdout}
+	app.Writer = out
 	err := app.RunContext(e.Ctx, append([]string{"gopipe"}, args...))
 	var ec cli.ExitCoder
 	switch {
+	case err == nil && out.err != nil:
+		e.Errorf("write error: %s", command.Strerror(out.err))
+		return command.StatusFailure
 	case err == nil:
 		return status
 	case errors.As(err, &ec):
@@ -218,8 +237,19 @@ func list(e *command.Env, args []string) int {
 		names = append(names, s.Names()...)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintln(e.Stdout, n)
+	return e.Print(strings.Join(names, "\n") + "\n")
+}
+
+// errWriter keeps the first error of the writes to w.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
 	}
-	return 0
+	return n, err
 }

@@ -75,8 +75,7 @@ func man(e *command.Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "gopipe: %v\n", err)
 		return command.StatusFailure
 	}
-	fmt.Fprint(e.Stdout, page)
-	return 0
+	return e.Print(page)
 }
 
 func manPage() (string, error) {
@@ -161,8 +160,7 @@ func completion(e *command.Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "gopipe: --completion: unknown shell %s (want %s)\n", command.Quote(args[0]), strings.Join(shells, ", "))
 		return 2
 	}
-	fmt.Fprint(e.Stdout, script)
-	return 0
+	return e.Print(script)
 }
 
 // names returns the command's name and aliases.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -102,4 +103,53 @@ func Sysctl(t testing.TB, name, value string) {
 			t.Errorf("restoring sysctl %s: %v", name, err)
 		}
 	})
+}
+
+// Locales are the locales the GNU-modelled commands are compared with
+// GNU's in: GNU's quoting follows the locale (‘curly’ quotes in a UTF-8
+// one), and "" stands for none set at all.
+var Locales = []string{"C.UTF-8", "C", ""}
+
+// SetLocale makes the test's own environment's locale loc (LANG=loc, and
+// no LC_ALL or LC_CTYPE; none at all for ""), restored after the test.
+func SetLocale(t testing.TB, loc string) {
+	t.Helper()
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		old, had := os.LookupEnv(v)
+		os.Unsetenv(v)
+		t.Cleanup(func() {
+			if had {
+				os.Setenv(v, old)
+			} else {
+				os.Unsetenv(v)
+			}
+		})
+	}
+	if loc != "" {
+		os.Setenv("LANG", loc)
+	}
+}
+
+// LocaleEnv is os.Environ() with the locale loc, as SetLocale sets it, for
+// a command the test runs.
+func LocaleEnv(loc string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "LC_ALL" && k != "LC_CTYPE" && k != "LANG" {
+			env = append(env, kv)
+		}
+	}
+	if loc != "" {
+		env = append(env, "LANG="+loc)
+	}
+	return env
+}
+
+// LocaleName names loc for a subtest (and so for its temporary
+// directories, which must not need quoting in GNU's messages).
+func LocaleName(loc string) string {
+	if loc == "" {
+		return "no-locale"
+	}
+	return loc
 }

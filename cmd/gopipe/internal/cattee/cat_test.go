@@ -110,6 +110,13 @@ func gnuCat(t *testing.T) string {
 // combination of flags and compares output, messages and status.
 func TestCatMatchesGNU(t *testing.T) {
 	gnu := gnuCat(t)
+	for _, loc := range testenv.Locales {
+		t.Run(testenv.LocaleName(loc), func(t *testing.T) { catMatchesGNU(t, gnu, loc) })
+	}
+}
+
+func catMatchesGNU(t *testing.T, gnu, loc string) {
+	testenv.SetLocale(t, loc)
 	dir := commandtest.TempDir(t)
 	inputs := catInputs()
 	for name, data := range inputs {
@@ -133,6 +140,7 @@ func TestCatMatchesGNU(t *testing.T) {
 			cmd := exec.Command(gnu, args...)
 			cmd.Args[0] = "cat" // so that its messages start "cat:" as ours
 			cmd.Dir = dir
+			cmd.Env = testenv.LocaleEnv(loc)
 			cmd.Stdin = bytes.NewReader(stdin)
 			var gout, gerr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &gout, &gerr

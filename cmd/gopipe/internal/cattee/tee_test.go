@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // teeResult is what a run of tee did.
@@ -150,6 +151,7 @@ func TestTeeExitModeStopsAtUnopenableOutput(t *testing.T) {
 }
 
 func TestTeeUsageErrors(t *testing.T) {
+	testenv.SetLocale(t, "C") // ASCII quotes; TestTeeAgainstGNU tries every locale
 	valid := "Valid arguments are:\n  - 'warn'\n  - 'warn-nopipe'\n  - 'exit'\n  - 'exit-nopipe'\n"
 	for _, tc := range []struct {
 		args   []string

@@ -269,6 +269,13 @@ func TestTeeNopipeExitsWhileInputIdle(t *testing.T) {
 // on (outputs, -a, "-", messages, exit statuses) against /usr/bin/tee.
 func TestTeeAgainstGNU(t *testing.T) {
 	gnu := testenv.GNU(t, "tee")
+	for _, loc := range testenv.Locales {
+		t.Run(testenv.LocaleName(loc), func(t *testing.T) { teeAgainstGNU(t, gnu, loc) })
+	}
+}
+
+func teeAgainstGNU(t *testing.T, gnu, loc string) {
+	testenv.SetLocale(t, loc)
 	for _, tc := range []struct {
 		args []string
 		in   string
@@ -317,7 +324,7 @@ func TestTeeAgainstGNU(t *testing.T) {
 		// GNU's, named "tee" so that its messages say so.
 		gd := setup()
 		cmd := &exec.Cmd{Path: gnu, Args: append([]string{"tee"}, tc.args...), Dir: gd, Stdin: strings.NewReader(tc.in)}
-		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		cmd.Env = testenv.LocaleEnv(loc)
 		var gout, gerr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &gout, &gerr
 		err := cmd.Run()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 func TestGetopt(t *testing.T) {
@@ -89,6 +91,7 @@ func TestQuote(t *testing.T) {
 // stops it, so what follows is never looked at, and a bad value or option
 // before it is an error.
 func TestParseInOrder(t *testing.T) {
+	testenv.SetLocale(t, "C")
 	s := &Spec{Name: "t", Options: []Option{
 		{Long: "output-error", Arg: OptionalArg, Values: []string{"warn", "warn-nopipe", "exit"}},
 		{Long: "show-ends"}, {Long: "show-tabs"},
@@ -117,5 +120,27 @@ func TestParseInOrder(t *testing.T) {
 	p, err := Parse(s, []string{"--output-error=warn-"})
 	if err != nil || p.Opts[0].Value != "warn-nopipe" {
 		t.Errorf("an abbreviated value: %v, %+v", err, p)
+	}
+}
+
+// LocaleQuote quotes as GNU's quote() does: curly quotes in a UTF-8
+// locale, ASCII ones otherwise, C escapes for what is not printable.
+func TestLocaleQuote(t *testing.T) {
+	for _, tc := range []struct{ loc, in, want string }{
+		{"C.UTF-8", "warn", "\u2018warn\u2019"},
+		{"en_US.utf8", "x", "\u2018x\u2019"},
+		{"C", "warn", "'warn'"},
+		{"", "warn", "'warn'"},
+		{"POSIX", "a\tb\\c", `'a\tb\\c'`},
+	} {
+		testenv.SetLocale(t, tc.loc)
+		if got := LocaleQuote(tc.in); got != tc.want {
+			t.Errorf("LANG=%s: LocaleQuote(%q) = %q, want %q", tc.loc, tc.in, got, tc.want)
+		}
+	}
+	testenv.SetLocale(t, "C")
+	t.Setenv("LC_ALL", "C.UTF-8") // LC_ALL wins over LANG
+	if got := LocaleQuote("x"); got != "\u2018x\u2019" {
+		t.Errorf("LC_ALL=C.UTF-8: %q", got)
 	}
 }

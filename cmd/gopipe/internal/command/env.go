@@ -81,9 +81,10 @@ func (e *Env) Usage(err error) int {
 	return e.UsageStatus
 }
 
-// print writes s to stdout, for --help and --version: 0, or 1 with GNU's
-// "write error" message if stdout cannot take it.
-func (e *Env) print(s string) int {
+// Print writes s to stdout: 0, or 1 with GNU's "write error" message if
+// stdout cannot take it (close_stdout's check, for --help, --version and
+// every command's listing).
+func (e *Env) Print(s string) int {
 	if _, err := io.WriteString(e.Stdout, s); err != nil {
 		e.Errorf("write error: %s", Strerror(err))
 		return StatusFailure

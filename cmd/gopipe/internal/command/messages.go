@@ -159,3 +159,45 @@ func StrerrorExec(err error) string {
 	}
 	return StrerrorPath(err)
 }
+
+// LocaleQuote quotes s as GNU's quote() does (gnulib's
+// locale_quoting_style, used by argmatch's messages among others): in
+// ‘curly quotes’ when the locale's character set is UTF-8, else in 'ASCII
+// quotes', with C escapes for what is not printable. The locale is the
+// environment's, as setlocale(LC_ALL, "") finds it: LC_ALL, else LC_CTYPE,
+// else LANG.
+func LocaleQuote(s string) string {
+	open, close := "'", "'"
+	if utf8Locale() {
+		open, close = "\u2018", "\u2019"
+	}
+	var b strings.Builder
+	b.WriteString(open)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f:
+			b.WriteString(cEscape(s[i]))
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	b.WriteString(close)
+	return b.String()
+}
+
+// utf8Locale tells whether the environment's locale has the UTF-8
+// character set ("C.UTF-8", "en_US.utf8"); "C", "POSIX" and an empty
+// environment are ASCII.
+func utf8Locale() bool {
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if l := os.Getenv(v); l != "" {
+			l = strings.ToLower(l)
+			return strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
+		}
+	}
+	return false
+}

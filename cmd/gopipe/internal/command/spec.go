@@ -87,9 +87,14 @@ var (
 )
 
 // AllOptions is the command's options with --help and --version, in the
-// order its help shows them.
+// order its help shows them. gopipe's own commands take -h for --help, as
+// gopipe itself does; the GNU-modelled ones refuse it, as GNU's do.
 func (s *Spec) AllOptions() []Option {
-	return append(append(s.Options[:len(s.Options):len(s.Options)], helpOption), versionOption)
+	help := helpOption
+	if !s.GNU {
+		help.Short = 'h'
+	}
+	return append(append(s.Options[:len(s.Options):len(s.Options)], help), versionOption)
 }
 
 // parseOrder is AllOptions in LongOrder's order, where it is given.
@@ -137,12 +142,12 @@ func Run(s *Spec, e *Env, args []string) int {
 	}
 	switch p.asked {
 	case "help":
-		return e.print(Help(s, e.Invoked))
+		return e.Print(Help(s, e.Invoked))
 	case "version":
 		if s.GNU {
-			return e.print(fmt.Sprintf("%s (gopipe) %s\n", e.Prog, Version()))
+			return e.Print(fmt.Sprintf("%s (gopipe) %s\n", e.Prog, Version()))
 		}
-		return e.print(fmt.Sprintf("gopipe %s %s\n", s.Name, Version()))
+		return e.Print(fmt.Sprintf("gopipe %s %s\n", s.Name, Version()))
 	}
 	return s.Run(e, p)
 }
@@ -296,9 +301,9 @@ func argmatch(o Opt, arg string) (string, error) {
 		what = "ambiguous"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s argument '%s' for '%s'\nValid arguments are:", what, arg, o.name())
+	fmt.Fprintf(&b, "%s argument %s for %s\nValid arguments are:", what, LocaleQuote(arg), LocaleQuote(o.name()))
 	for _, v := range o.Values {
-		fmt.Fprintf(&b, "\n  - '%s'", v)
+		fmt.Fprintf(&b, "\n  - %s", LocaleQuote(v))
 	}
 	return "", &UsageError{b.String()}
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
@@ -83,9 +85,12 @@ func runLs(e *command.Env, p *command.Parsed) int {
 		}
 	}
 	if asJSON(p) {
-		return max(status, printJSON(e, infos))
+		var out strings.Builder
+		writeJSON(&out, infos)
+		return max(status, e.Print(out.String()))
 	}
-	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 2, ' ', 0)
+	var out strings.Builder
+	tw := tabwriter.NewWriter(&out, 0, 8, 2, ' ', 0)
 	for _, in := range infos {
 		if runtime.GOOS == "windows" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), in.Name)
@@ -98,7 +103,7 @@ func runLs(e *command.Env, p *command.Parsed) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), in.Owner, in.Name, where)
 	}
 	tw.Flush()
-	return status
+	return max(status, e.Print(out.String()))
 }
 
 func runInfo(e *command.Env, p *command.Parsed) int {
@@ -111,19 +116,18 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 		e.Errorf("info %s", command.StrerrorPath(err))
 		return 1
 	}
+	var out strings.Builder
 	for i, in := range found {
 		if asJSON(p) {
-			if status := printJSON(e, in); status != 0 {
-				return status
-			}
+			writeJSON(&out, in)
 			continue
 		}
 		if i > 0 {
-			fmt.Fprintln(e.Stdout)
+			out.WriteString("\n")
 		}
-		printInfo(e, in)
+		writeInfo(&out, in)
 	}
-	return 0
+	return e.Print(out.String())
 }
 
 // namespaceLabels say which commands mean a name found in each namespace.
@@ -133,8 +137,8 @@ var namespaceLabels = map[fifo.Namespace]string{
 	fifo.NamespacePipes:     `pipes (\\.\pipe\)`,
 }
 
-func printInfo(e *command.Env, in fifo.Info) {
-	tw := tabwriter.NewWriter(e.Stdout, 0, 8, 1, ' ', 0)
+func writeInfo(w io.Writer, in fifo.Info) {
+	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
@@ -177,12 +181,8 @@ func instances(in fifo.Info) string {
 	return n(in.Instances) + "/" + n(in.MaxInstances)
 }
 
-func printJSON(e *command.Env, v any) int {
-	enc := json.NewEncoder(e.Stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		e.Errorf("write error: %s", command.Strerror(err))
-		return 1
-	}
-	return 0
+// writeJSON writes v as indented JSON, a line at the end.
+func writeJSON(w io.Writer, v any) {
+	b, _ := json.MarshalIndent(v, "", "  ") // Info always marshals
+	w.Write(append(b, '\n'))
 }
