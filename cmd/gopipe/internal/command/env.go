@@ -35,6 +35,8 @@ type Env struct {
 	// how it ended: GNU cat and tee die by SIGPIPE when their reader goes,
 	// which Go's runtime does only for writes to fds 1 and 2.
 	DieBy os.Signal
+	// gnu is set by Enter for the GNU-modelled commands.
+	gnu bool
 }
 
 // NewEnv is an environment with the real signal functions.
@@ -51,7 +53,7 @@ func NewEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *Env
 func (e *Env) Enter(s *Spec, invoked string) *Env {
 	sub := *e
 	sub.Invoked = invoked
-	sub.Prog, sub.UsageStatus = "gopipe", StatusUsage
+	sub.Prog, sub.UsageStatus, sub.gnu = "gopipe", StatusUsage, s.GNU
 	if s.GNU {
 		// An alias speaks as itself (pipecat: …), a link by its name.
 		sub.Prog, sub.UsageStatus = baseName(invoked), StatusFailure
@@ -71,14 +73,25 @@ func baseName(invoked string) string {
 
 // Errorf prints one line "PROG: message" on stderr.
 func (e *Env) Errorf(format string, a ...any) {
-	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Prog, fmt.Sprintf(format, a...))
+	fmt.Fprintf(e.Stderr, "%s: %s\n", e.Prog, e.line(fmt.Sprintf(format, a...)))
 }
 
 // Usage reports a command-line error as GNU tools do, and returns the
 // status for it (1 for the GNU-modelled commands, 2 for gopipe's own).
 func (e *Env) Usage(err error) int {
-	fmt.Fprintf(e.Stderr, "%s: %s\nTry '%s --help' for more information.\n", e.Prog, err, e.Invoked)
+	fmt.Fprintf(e.Stderr, "%s: %s\nTry '%s --help' for more information.\n", e.Prog, e.line(err.Error()), e.Invoked)
 	return e.UsageStatus
+}
+
+// line keeps a message of gopipe's own commands on its one line, whatever
+// the user gave it (a newline in a name, say): control characters are
+// shown as C escapes. The GNU-modelled commands print what GNU's print,
+// raw.
+func (e *Env) line(msg string) string {
+	if e.gnu {
+		return msg
+	}
+	return Visible(msg)
 }
 
 // Print writes s to stdout: 0, or 1 with GNU's "write error" message if

@@ -201,3 +201,23 @@ func utf8Locale() bool {
 	}
 	return false
 }
+
+// Visible is s with its control characters (and invalid UTF-8) shown as C
+// escapes, \n and \001, so that it stays on one line and off the
+// terminal's controls.
+func Visible(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError && n == 1 {
+			b.WriteString(cEscape(s[i]))
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
