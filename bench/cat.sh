@@ -29,7 +29,7 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/gopipe" ./cmd/gopipe
+CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$tmp/gopipe" ./cmd/gopipe
 gp=$tmp/gopipe
 head -c "${size}M" /dev/zero | tr '\0' 'x' > "$tmp/src"
 mkfifo "$tmp/in" "$tmp/out"

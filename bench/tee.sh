@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 
 if [[ -z "${GOPIPE:-}" ]]; then
 	GOPIPE=$work/gopipe
-	(cd "$here" && go build -o "$GOPIPE" ./cmd/gopipe)
+	(cd "$here" && CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$GOPIPE" ./cmd/gopipe)
 fi
 GNUTEE=$(command -v tee)
 "$GNUTEE" --version 2>/dev/null | grep -q 'GNU coreutils' || echo "warning: $GNUTEE is not GNU tee" >&2

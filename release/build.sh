@@ -26,7 +26,7 @@ for os in linux darwin windows; do
 		[[ $os == windows ]] && exe=.exe
 		out=$dist/gopipe-$os-$arch$exe
 		echo "build $out" >&2
-		GOOS=$os GOARCH=$arch go build -trimpath -ldflags "-s -w -buildid=" -o "$out" ./cmd/gopipe
+		GOOS=$os GOARCH=$arch go build -trimpath -tags urfave_cli_no_docs -ldflags "-s -w -buildid=" -o "$out" ./cmd/gopipe
 	done
 done
 

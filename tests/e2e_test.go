@@ -35,7 +35,9 @@ var binDir = sync.OnceValues(func() (string, error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "gopipe"+exe), "../cmd/gopipe")
+	// Built as README builds it.
+	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", filepath.Join(dir, "gopipe"+exe), "../cmd/gopipe")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stderr = os.Stderr
 	return dir, cmd.Run()
 })

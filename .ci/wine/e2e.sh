@@ -14,7 +14,7 @@ root=$(cd "$here/../.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$root"
-GOOS=windows GOARCH=amd64 go build -o "$out/gopipe.exe" ./cmd/gopipe
+GOOS=windows GOARCH=amd64 go build -tags urfave_cli_no_docs -o "$out/gopipe.exe" ./cmd/gopipe
 GOOS=windows GOARCH=amd64 go test -c -o "$out/tests.test.exe" ./tests
 bindir=$("$WINE" winepath -w "$out" 2>/dev/null)
 rc=0

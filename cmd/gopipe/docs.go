@@ -1,16 +1,14 @@
 package main
 
-//go:generate go test -run ^TestCommandsMarkdown$ -update
+//go:generate go test -run ^(TestCommandsMarkdown|TestManPageCurrent)$ -update
 
 import (
-	"context"
+	_ "embed"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
-	"github.com/urfave/cli/v2"
 )
 
 // Documentation made from the command table, so that it cannot drift from
@@ -63,82 +61,22 @@ var globalOpts = []string{"--completion", "--help", "--install", "--list", "--ma
 
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
-// man prints gopipe's man page (section 1) in roff, made by urfave/cli
-// from the app, whose commands and flags come from the command table.
+// man prints gopipe's man page (section 1) in roff: gopipe.1, which
+// urfave/cli makes from the app, whose commands and flags come from the
+// command table (mangen_test.go, run by go generate). It is made ahead
+// rather than here so that the program need not link urfave's man page
+// writer (go-md2man, blackfriday), whose start-up cost every command
+// would pay (docs/performance.md); a test keeps it current.
 func man(e *command.Env, args []string) int {
 	if len(args) > 0 {
 		fmt.Fprintln(e.Stderr, "gopipe: --man takes no arguments")
 		return command.StatusUsage
 	}
-	page, err := manPage()
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "gopipe: %v\n", err)
-		return command.StatusFailure
-	}
-	return e.Print(page)
+	return e.Print(manText)
 }
 
-func manPage() (string, error) {
-	var status int
-	app := newApp(command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard), &status, "")
-	app.Description = "Each COMMAND is also run by a link to gopipe named after it (gopipe --install DIR makes them), " +
-		"as busybox applets are. The commands modelled on GNU tools (mkfifo, cat, tee) parse options as GNU does. " +
-		"Every command's synopsis, description and options are below under COMMANDS; gopipe COMMAND --help shows them too."
-	var shown []*cli.Command
-	for i, c := range commands {
-		if c.Summary == "" {
-			continue
-		}
-		// urfave's page shows a command's usage text, then its flags:
-		// the usage text carries the synopsis and the table's prose.
-		cmd := app.Commands[i]
-		invoked := "gopipe " + c.Name
-		text := strings.TrimSpace(strings.ReplaceAll(c.Intro, "%[1]s", invoked))
-		if c.Outro != "" {
-			text += "\n\n" + strings.TrimSpace(strings.ReplaceAll(c.Outro, "%[1]s", invoked))
-		}
-		cmd.UsageText = synopsis(c) + "\n\n" + text
-		shown = append(shown, cmd)
-	}
-	app.Commands = shown
-	page, err := app.ToManWithSection(1)
-	if err != nil {
-		return "", err
-	}
-	// urfave writes a value as ="": name it as the table does.
-	for _, c := range commands {
-		for _, o := range c.AllOptions() {
-			value := `=\fI` + o.ArgName + `\fP`
-			switch o.Arg {
-			case command.NoArg:
-				continue
-			case command.OptionalArg:
-				value = "[" + value + "]"
-			}
-			page = strings.ReplaceAll(page, `\fB`+flagNames(o)+`\fP="":`, `\fB`+flagNames(o)+`\fP`+value+`:`)
-		}
-	}
-	// roff has no name for some characters the help uses (…): in ASCII.
-	page = strings.NewReplacer("…", "...", "‘", "'", "’", "'").Replace(page)
-	// urfave makes each command a section (.SH) of its own: make them
-	// subsections of COMMANDS, the page's last section.
-	head, cmds, ok := strings.Cut(page, "\n.SH COMMANDS\n")
-	if !ok {
-		return page, nil
-	}
-	return head + "\n.SH COMMANDS" + strings.ReplaceAll("\n"+cmds, "\n.SH ", "\n.SS "), nil
-}
-
-// flagNames is how urfave's man page names option o: "--mode, -m".
-func flagNames(o command.Option) string {
-	switch {
-	case o.Long == "":
-		return "-" + string(o.Short)
-	case o.Short == 0:
-		return "--" + o.Long
-	}
-	return "--" + o.Long + ", -" + string(o.Short)
-}
+//go:embed gopipe.1
+var manText string
 
 // completion prints a completion script for the shell named in args.
 func completion(e *command.Env, args []string) int {
@@ -333,6 +271,7 @@ and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script
 	for _, c := range documented() {
 		fmt.Fprintf(&b, "- [%s](#%s): %s\n", c.Name, c.Name, c.Summary)
 	}
+	b.WriteString(gnuDifferences)
 	for _, c := range documented() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s.", c.Name, upperFirst(c.Summary))
 		if len(c.Aliases) > 0 {
@@ -342,6 +281,34 @@ and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script
 	}
 	return b.String()
 }
+
+// gnuDifferences says where mkfifo, cat and tee differ from GNU's on
+// purpose, or where Go does not let them match.
+const gnuDifferences = `
+## Where mkfifo, cat and tee differ from GNU's
+
+Their messages, exit statuses and option parsing are GNU coreutils 9.1's
+(quoting included, by the locale), tested side by side in C.UTF-8, C and
+no locale. They differ where they say so:
+
+- **mkfifo** makes FIFOs 0600 unless ` + "`-m`" + ` says otherwise (GNU: a=rw less
+  the umask); on Windows a mode for group or others is refused.
+- **cat** and **tee** take ` + "`--progress`" + ` (a pv-like line on a terminal), read
+  and write FIFOs and named pipes waiting cancellably for the other end,
+  and follow what a NAME means to every gopipe command (on Windows a bare
+  NAME may be a pipe).
+- **A closed standard stream is not diagnosed.** GNU's ` + "`cat - <&-`" + ` says
+  ` + "`cat: -: Bad file descriptor`" + ` and ` + "`cat f >&-`" + ` ` + "`cat: standard output: Bad file descriptor`" + `;
+  gopipe reads nothing and writes nowhere, exit 0, as if the stream were
+  /dev/null: the Go runtime puts /dev/null on a closed descriptor 0, 1 or 2
+  before any of gopipe's code runs, and a real /dev/null looks the same.
+  Only code that runs before the runtime (a cgo constructor) could tell,
+  and cgo costs every start more than the whole check is worth
+  (docs/design.md, "Closed standard streams").
+- **--help's layout** is made from the command's option table, one
+  description column per command, so its white space differs from GNU's
+  hand-aligned texts; the words are GNU's.
+`
 
 func upperFirst(s string) string {
 	if s == "" {
