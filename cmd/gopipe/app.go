@@ -98,6 +98,11 @@ func dispatch(e *command.Env, args []string) int {
 			}
 		case "--help", "-h", "--":
 		default:
+			// A command runs straight from the table: urfave/cli, which
+			// gopipe --help needs, would only add to every start.
+			if s := command.Lookup(commands, a); s != nil {
+				return runSpec(e, s, "gopipe "+a, args[1:])
+			}
 			// gopipe's own options are those above: anything else that
 			// looks like one is refused as GNU's getopt refuses it.
 			if strings.HasPrefix(a, "--") {
