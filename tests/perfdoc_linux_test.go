@@ -22,7 +22,7 @@ func TestPerformanceCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the benchmarks once each")
 	}
-	for _, tool := range []string{"pv", "socat"} {
+	for _, tool := range []string{"pv", "socat", "hyperfine"} {
 		testenv.Tool(t, tool, tool)
 	}
 	text, err := os.ReadFile("../docs/performance.md")
@@ -40,6 +40,8 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^GOPIPE_LOAD=full (go test -run TestLoadManyClients -v \./tests/)$`), "$1", "--- PASS: TestLoadManyClients"},
 		{regexp.MustCompile(`^bench/cat\.sh \d+ \d+$`), "bench/cat.sh 1 1", "| gopipe cat |"},
 		{regexp.MustCompile(`^bench/tee\.sh \S+ \d+$`), "GOPIPE=" + bin + " bench/tee.sh 1M 1", "| gopipe tee |"},
+		{regexp.MustCompile(`^bench/startup\.sh \d+$`), "bench/startup.sh 3", "| README build |"},
+		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
 	}
 	cmds := regexp.MustCompile(`(?m)^    ((?:[A-Z_]+=\S+ )?(?:go test|bench/)\S*.*)$`).FindAllStringSubmatch(string(text), -1)
 	if len(cmds) < len(shrink) {
