@@ -43,8 +43,12 @@ type tapper struct {
 	text bool
 	wait time.Duration // for UPSTREAM to appear, per client
 	out  sync.Mutex    // one record at a time on stdout
-	next atomic.Int64
-	wg   sync.WaitGroup
+	// outErr is the first error writing stdout (under out); quit stops
+	// accepting clients.
+	outErr error
+	quit   func()
+	next   atomic.Int64
+	wg     sync.WaitGroup
 }
 
 func runTap(e *command.Env, p *command.Parsed) int {
@@ -77,7 +81,8 @@ func runTap(e *command.Env, p *command.Parsed) int {
 	t.Logf("tapping %s -> %s", l.Addr(), upstream)
 	stop, release := e.StopSignals()
 	defer release()
-	go func() { <-stop; l.Close() }()
+	t.quit = sync.OnceFunc(func() { l.Close() })
+	go func() { <-stop; t.quit() }()
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -90,6 +95,10 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		}()
 	}
 	t.wg.Wait()
+	if t.outErr != nil {
+		e.Errorf("write error: %s", command.Strerror(t.outErr))
+		return command.StatusFailure
+	}
 	return 0
 }
 
@@ -152,7 +161,16 @@ func (t *tapper) record(id int64, dir string, off int64, b []byte) {
 	}
 	t.out.Lock()
 	defer t.out.Unlock()
-	io.WriteString(t.e.Stdout, s.String())
+	if t.outErr != nil {
+		return
+	}
+	if _, err := io.WriteString(t.e.Stdout, s.String()); err != nil {
+		// Nobody reads the dump: take no more clients (those in session
+		// still get their bytes relayed), and say so at the end, as
+		// GNU's close_stdout would.
+		t.outErr = err
+		t.quit()
+	}
 }
 
 // escapeText shows b as text: printable UTF-8 as is, newlines as \n

@@ -119,3 +119,46 @@ func TestTapBadWait(t *testing.T) {
 		t.Errorf("status %d, stderr %q", s, errb.String())
 	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// When the dump cannot be written, tap still relays the client it has,
+// takes no more, and ends with GNU's "write error", status 1.
+func TestTapStdoutFails(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", commandtest.TempDir(t))
+	tap, up := tapName("tap"), tapName("up")
+	l, err := fifo.Listen(up, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		io.Copy(s, s)
+		closeWrite(s)
+	}()
+	var stderr commandtest.SyncBuffer
+	e := command.NewEnv(context.Background(), strings.NewReader(""), failingWriter{}, &stderr)
+	e.Notify = func(chan<- os.Signal, ...os.Signal) {}
+	e.StopNotify = func(chan<- os.Signal) {}
+	done := make(chan int, 1)
+	go func() { done <- command.Run(Tap, e.Enter(Tap, "gopipe tap"), []string{tap, up}) }()
+	got, err := exchange(dialTap(t, tap), "relayed anyway\n")
+	if err != nil || got != "relayed anyway\n" {
+		t.Fatalf("through tap: %q, %v", got, err)
+	}
+	select {
+	case s := <-done:
+		if s != 1 || !strings.Contains(stderr.String(), "gopipe: write error: ") {
+			t.Errorf("status %d, stderr:\n%s", s, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("tap goes on with no stdout")
+	}
+}
