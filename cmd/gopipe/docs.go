@@ -287,9 +287,12 @@ and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script
 const gnuDifferences = `
 ## Where mkfifo, cat and tee differ from GNU's
 
-Their messages, exit statuses and option parsing are GNU coreutils 9.1's
-(quoting included, by the locale), tested side by side in C.UTF-8, C and
-no locale. They differ where they say so:
+Their messages, exit statuses and option parsing are GNU coreutils 9.1's,
+tested side by side in C.UTF-8, C and no locale, quoting included: file
+names in cat's and tee's messages as GNU's quotef (shell style, quoted only
+when needed, ASCII), mkfifo's as quoteaf (always quoted, ASCII), the values
+in option errors (` + "`--output-error`" + `) as quote(), which follows the locale
+(‘curly’ in UTF-8). They differ where they say so:
 
 - **mkfifo** makes FIFOs 0600 unless ` + "`-m`" + ` says otherwise (GNU: a=rw less
   the umask); on Windows a mode for group or others is refused.
