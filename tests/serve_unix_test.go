@@ -265,3 +265,68 @@ func TestServeClientDiesMidMessage(t *testing.T) {
 		t.Fatalf("the good client after the bad one died: %q %v", line, err)
 	}
 }
+
+// After ctrl-C, SIGTERM or SIGHUP (a closed terminal), serve and tap are
+// gone and so is their name: in every run, not in most.
+func TestServerNameGoneAfterSignal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		for _, server := range []string{"serve", "tap"} {
+			for range 10 {
+				sock := filepath.Join(sharedDir(t), "s")
+				args := []string{"serve", sock}
+				if server == "tap" {
+					args = []string{"tap", sock, "upstream"}
+				}
+				cmd := exec.Command(gopipe(t), args...)
+				stderr, err := cmd.StderrPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				log := followLog(stderr)
+				log.waitFor(t, map[string]string{"serve": "listening on", "tap": "tapping"}[server])
+				cmd.Process.Signal(sig)
+				cmd.Wait()
+				if _, err := os.Lstat(sock); err == nil {
+					t.Fatalf("%s left its socket behind after %v", server, sig)
+				}
+			}
+		}
+	}
+}
+
+// A second ctrl-C ends serve at once, its clients cut off, however long
+// the grace: it dies of that signal, as users expect, its name gone.
+func TestServeSecondSignal(t *testing.T) {
+	sock := filepath.Join(sharedDir(t), "s")
+	srv, log := startServe(t, "--grace", "1h", sock)
+	dial := exec.Command(gopipe(t), "dial", sock)
+	in, _ := dial.StdinPipe()
+	out, _ := dial.StdoutPipe()
+	if err := dial.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); dial.Wait() }()
+	in.Write([]byte("held\n"))
+	bufio.NewReader(out).ReadString('\n')
+	srv.Process.Signal(syscall.SIGINT)
+	log.waitFor(t, "stopping")
+	srv.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	select {
+	case err := <-done:
+		ws, _ := srv.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+			t.Errorf("serve after a second SIGINT: %v, want a death by SIGINT", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve still runs 30s after a second SIGINT")
+	}
+	log.waitFor(t, "interrupt again: closing 1 clients")
+	if _, err := os.Lstat(sock); err == nil {
+		t.Error("serve left its socket behind")
+	}
+}

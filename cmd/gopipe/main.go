@@ -27,6 +27,7 @@ func main() {
 		}
 		os.Exit(0)
 	}
+	command.InitSignals()
 	status, sig := program(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)
 	if sig != nil {
 		command.DieBy(sig)

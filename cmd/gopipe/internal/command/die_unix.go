@@ -20,11 +20,22 @@ func DieBy(sig os.Signal) {
 		return
 	}
 	signal.Reset(s)
+	if kernelDefault(s) {
+		syscall.Kill(os.Getpid(), s)
+		return
+	}
 	if s == syscall.SIGPIPE {
 		raiseSIGPIPE()
 	}
 	syscall.Kill(os.Getpid(), s)
 }
+
+// InitSignals sets the process up as a C program's is, for the signals Go
+// would treat otherwise: SIGQUIT (ctrl-\) kills with its default action
+// (status 131, as GNU's tools die), not with a dump of every goroutine and
+// exit status 2. Commands that handle SIGQUIT themselves (redirect and run
+// forward it) take it back with signal.Notify. main calls it first thing.
+func InitSignals() { kernelDefault(syscall.SIGQUIT) }
 
 // raiseSIGPIPE dies by SIGPIPE the one way Go's runtime allows. The runtime
 // keeps its own SIGPIPE handler even after signal.Reset, and that handler

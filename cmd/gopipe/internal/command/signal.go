@@ -41,22 +41,36 @@ func (e *Env) OnSignals(handle func(os.Signal)) (stop func()) {
 	}
 }
 
-// StopSignals returns a channel closed on ctrl-C or SIGTERM, when e's
-// context ends, or by release, which must be called: how a server is asked
-// to stop.
-func (e *Env) StopSignals() (stop <-chan struct{}, release func()) {
-	sigs := make(chan os.Signal, 1)
-	e.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	ch := make(chan struct{})
-	var once sync.Once
-	closeCh := func() { once.Do(func() { close(ch) }) }
+// StopSignals is how a server is asked to stop. The first ctrl-C, SIGTERM
+// or SIGHUP (the terminal closed), or the end of e's context, closes stop:
+// take no more clients, let those there finish. Every later one comes on
+// again: stop now. release, which must be called, gives the signals back.
+func (e *Env) StopSignals() (stop <-chan struct{}, again <-chan os.Signal, release func()) {
+	sigs := make(chan os.Signal, 4)
+	e.Notify(sigs, StopSignals...)
+	first := make(chan struct{})
+	later := make(chan os.Signal, 4)
+	done := make(chan struct{})
 	go func() {
 		select {
 		case <-sigs:
 		case <-e.Ctx.Done():
-		case <-ch:
+		case <-done:
+			return
 		}
-		closeCh()
+		close(first)
+		for {
+			select {
+			case sig := <-sigs:
+				select {
+				case later <- sig:
+				default:
+				}
+			case <-done:
+				return
+			}
+		}
 	}()
-	return ch, func() { e.StopNotify(sigs); closeCh() }
+	var once sync.Once
+	return first, later, func() { once.Do(func() { e.StopNotify(sigs); close(done) }) }
 }

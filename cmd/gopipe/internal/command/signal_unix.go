@@ -26,3 +26,7 @@ func EndsWait(sig os.Signal) bool {
 // IsInterrupt tells the terminal's signals (ctrl-C, ctrl-\), after which a
 // shell stops a list as bash does.
 func IsInterrupt(sig os.Signal) bool { return sig == syscall.SIGINT || sig == syscall.SIGQUIT }
+
+// StopSignals are those that ask a server to stop: ctrl-C, SIGTERM, and
+// SIGHUP, which a closed terminal sends.
+var StopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}

@@ -11,3 +11,6 @@ func EndsWait(os.Signal) bool { return true }
 
 // IsInterrupt: Windows reports no deaths by signal.
 func IsInterrupt(os.Signal) bool { return false }
+
+// StopSignals: the console's ctrl-C and ctrl-Break.
+var StopSignals = []os.Signal{os.Interrupt}

@@ -3,9 +3,14 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
+	"os"
+	"sync"
 	"time"
+
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 
 	"github.com/gopipe/gopipe/fifo"
 )
@@ -43,4 +48,81 @@ func closeWrite(c net.Conn) error {
 		return cw.CloseWrite()
 	}
 	return c.Close()
+}
+
+// sessions are the clients a server (serve, tap) is serving: a stop waits
+// for them, then cuts them off.
+type sessions struct {
+	mu   sync.Mutex
+	open map[*session]bool
+	wg   sync.WaitGroup
+}
+
+// A session is one client's, with what closing it means closing.
+type session struct {
+	ss    *sessions
+	conns []io.Closer
+}
+
+// begin counts a session in, for client c; end counts it out.
+func (ss *sessions) begin(c io.Closer) (s *session, end func()) {
+	ss.wg.Add(1)
+	s = &session{ss: ss, conns: []io.Closer{c}}
+	ss.mu.Lock()
+	if ss.open == nil {
+		ss.open = map[*session]bool{}
+	}
+	ss.open[s] = true
+	ss.mu.Unlock()
+	return s, func() {
+		ss.mu.Lock()
+		delete(ss.open, s)
+		ss.mu.Unlock()
+		ss.wg.Done()
+	}
+}
+
+// add makes c part of the session: a cut closes it too (tap's upstream).
+func (s *session) add(c io.Closer) {
+	s.ss.mu.Lock()
+	defer s.ss.mu.Unlock()
+	s.conns = append(s.conns, c)
+}
+
+// cut logs why with how many clients there are (if any), then closes
+// their connections.
+func (ss *sessions) cut(log *command.Logger, why string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.open) > 0 {
+		log.Logf("%s: closing %d clients", why, len(ss.open))
+	}
+	for s := range ss.open {
+		for _, c := range s.conns {
+			c.Close()
+		}
+	}
+}
+
+// shutdown ends a server asked to stop, its listener closed: the sessions
+// may finish for grace, or until a stop signal comes again, meaning now;
+// then they are cut off. It returns that second signal, if one came: the
+// server then dies of it (after its name is gone), as users expect of a
+// second ctrl-C.
+func shutdown(log *command.Logger, ss *sessions, grace time.Duration, again <-chan os.Signal) os.Signal {
+	done := make(chan struct{})
+	go func() { ss.wg.Wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	var sig os.Signal
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		ss.cut(log, "grace period over")
+	case sig = <-again:
+		ss.cut(log, sig.String()+" again")
+	}
+	<-done
+	return sig
 }

@@ -38,7 +38,7 @@ stdout bound to the connection. Only your own user may connect unless
 		{Long: "allow-user", Arg: command.RequiredArg, ArgName: "U", Help: "also let user U, or members of group U, connect\n(repeatable); on Unix NAME must then be a socket path\nin a directory U can reach, not a bare name"},
 		{Long: "allow-sid", Arg: command.RequiredArg, ArgName: "SID", Help: "also let SID connect (repeatable)", OS: "windows"},
 		{Long: "sddl", Arg: command.RequiredArg, ArgName: "S", Help: "the pipe's whole security descriptor (experts)", OS: "windows"},
-		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, how long clients may finish (default 5s)"},
+		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
 	},
 	Outro: `One line per client goes to stderr: time, peer pid and user, bytes each way,
 how it ended. A bare NAME on Unix lives in $XDG_RUNTIME_DIR/gopipe (or
@@ -52,10 +52,8 @@ type server struct {
 	e       *command.Env
 	name    string
 	command []string // --exec, split; nil: echo
-	mu      sync.Mutex
-	conns   map[net.Conn]bool
+	clients sessions
 	next    atomic.Int64
-	wg      sync.WaitGroup
 	stopped atomic.Bool
 }
 
@@ -95,10 +93,17 @@ func runServe(e *command.Env, p *command.Parsed) int {
 	if len(operands) != 1 {
 		return e.Usage(errors.New("serve takes one NAME"))
 	}
-	s := &server{Logger: command.Logger{W: e.Stderr}, e: e, name: operands[0], command: argv, conns: map[net.Conn]bool{}}
+	s := &server{Logger: command.Logger{W: e.Stderr}, e: e, name: operands[0], command: argv}
 	cfg.Refused = func(p fifo.Peer, err error) {
 		s.Logf("refused %s: %v", p, err)
 	}
+	// Stop on ctrl-C, SIGTERM or SIGHUP: accept no more, let clients
+	// finish for the grace period (a second signal: at once), then cut
+	// them off.
+	stop, again, release := e.StopSignals()
+	defer release()
+	// (Asked for before the name exists: a signal the moment it does must
+	// still remove it.)
 	l, err := fifo.Listen(s.name, cfg)
 	if err != nil {
 		e.Errorf("serve %s", command.StrerrorPath(err))
@@ -106,10 +111,6 @@ func runServe(e *command.Env, p *command.Parsed) int {
 	}
 	s.Logf("listening on %s", l.Addr())
 
-	// Stop on ctrl-C or SIGTERM: accept no more, let clients finish for
-	// the grace period, then cut them off.
-	stop, release := e.StopSignals()
-	defer release()
 	acceptDone := make(chan error, 1)
 	go func() { acceptDone <- s.acceptLoop(l) }()
 	status := 0
@@ -121,21 +122,10 @@ func runServe(e *command.Env, p *command.Parsed) int {
 		status = 1
 	}
 	s.stopped.Store(true)
-	l.Close()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(grace):
-		s.mu.Lock()
-		if len(s.conns) > 0 {
-			s.Logf("grace period over: closing %d clients", len(s.conns))
-		}
-		for c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		<-done
+	l.Close() // the name is gone once Close returns
+	if sig := shutdown(&s.Logger, &s.clients, grace, again); sig != nil {
+		e.DieBy = sig
+		return command.SignalStatus(sig)
 	}
 	return status
 }
@@ -149,16 +139,10 @@ func (s *server) acceptLoop(l net.Listener) error {
 			}
 			return err
 		}
-		s.mu.Lock()
-		s.conns[c] = true
-		s.mu.Unlock()
-		s.wg.Add(1)
+		_, end := s.clients.begin(c)
 		go func() {
-			defer s.wg.Done()
+			defer end()
 			s.serve(c, s.next.Add(1))
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
 		}()
 	}
 }

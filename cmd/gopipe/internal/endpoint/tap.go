@@ -22,7 +22,7 @@ import (
 var Tap = &command.Spec{
 	Name:     "tap",
 	Summary:  "relay clients to another pipe, printing the traffic",
-	Synopsis: "[--hex|--text] [--wait DURATION] NAME UPSTREAM",
+	Synopsis: "[--hex|--text] [--wait DURATION] [--grace DURATION] NAME UPSTREAM",
 	Intro: `Listen on NAME, connect each client to UPSTREAM, forward the bytes both ways
 unchanged, and print every chunk on stdout with its direction (c>s: client to
 server, s>c: server to client), time and offset: a sniffer that needs no
@@ -33,6 +33,7 @@ driver, for teaching and debugging.
 		{Long: "hex", Help: "dump chunks as hexdump -C does (the default)"},
 		{Long: "text", Help: "print chunks as text, escaping what is not printable"},
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "when a client comes, wait up to DURATION (e.g. 10s) for\nUPSTREAM to appear; without it a missing UPSTREAM turns\nthe client away at once"},
+		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
 	},
 	Run: runTap,
 }
@@ -45,16 +46,22 @@ type tapper struct {
 	out  sync.Mutex    // one record at a time on stdout
 	// outErr is the first error writing stdout (under out); quit stops
 	// accepting clients.
-	outErr error
-	quit   func()
-	next   atomic.Int64
-	wg     sync.WaitGroup
+	outErr  error
+	quit    func()
+	next    atomic.Int64
+	clients sessions
 }
 
 func runTap(e *command.Env, p *command.Parsed) int {
 	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e}
+	grace := 5 * time.Second
 	for _, o := range p.Opts {
 		switch o.Key() {
+		case "grace":
+			var err error
+			if grace, err = o.Duration(); err != nil {
+				return e.Usage(err)
+			}
 		case "text":
 			t.text = true
 		case "hex":
@@ -71,6 +78,12 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		return e.Usage(errors.New("tap takes NAME and UPSTREAM"))
 	}
 	name, upstream := operands[0], operands[1]
+	// Stop as serve does: take no more clients, let those there finish
+	// for the grace period (a second signal: at once), then cut them off.
+	stop, again, release := e.StopSignals()
+	defer release()
+	// (Asked for before the name exists: a signal the moment it does must
+	// still remove it.)
 	l, err := fifo.Listen(name, &fifo.Config{MessageMode: runtime.GOOS == "windows", Refused: func(p fifo.Peer, err error) {
 		t.Logf("refused %s: %v", p, err)
 	}})
@@ -79,8 +92,6 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		return 1
 	}
 	t.Logf("tapping %s -> %s", l.Addr(), upstream)
-	stop, release := e.StopSignals()
-	defer release()
 	t.quit = sync.OnceFunc(func() { l.Close() })
 	go func() { <-stop; t.quit() }()
 	for {
@@ -88,13 +99,17 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		if err != nil {
 			break
 		}
-		t.wg.Add(1)
+		ses, end := t.clients.begin(c)
 		go func() {
-			defer t.wg.Done()
-			t.session(c, upstream, t.next.Add(1))
+			defer end()
+			t.session(ses, c, upstream, t.next.Add(1))
 		}()
 	}
-	t.wg.Wait()
+	t.quit() // and the name is gone once it returns, before we exit
+	if sig := shutdown(&t.Logger, &t.clients, grace, again); sig != nil {
+		e.DieBy = sig
+		return command.SignalStatus(sig)
+	}
 	if t.outErr != nil {
 		e.Errorf("write error: %s", command.Strerror(t.outErr))
 		return command.StatusFailure
@@ -102,7 +117,7 @@ func runTap(e *command.Env, p *command.Parsed) int {
 	return 0
 }
 
-func (t *tapper) session(c net.Conn, upstream string, id int64) {
+func (t *tapper) session(ses *session, c net.Conn, upstream string, id int64) {
 	defer c.Close()
 	peer, _ := fifo.PeerOf(c)
 	u, err := dialWaiting(t.e.Ctx, upstream, nil, t.wait)
@@ -111,6 +126,7 @@ func (t *tapper) session(c net.Conn, upstream string, id int64) {
 		return
 	}
 	defer u.Close()
+	ses.add(u) // a cut closes both ends
 	t.Logf("#%d (%s): connected to %s", id, peer, upstream)
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -112,6 +112,9 @@ func runRedirect(e *command.Env, pa *command.Parsed) int {
 		mu.Lock()
 		defer mu.Unlock()
 		if got != nil {
+			// Interrupted while waiting for a FIFO's other end: die of
+			// it, as a shell's child waiting in open(2) would.
+			e.DieBy = got
 			return command.SignalStatus(got)
 		}
 		e.Errorf("redirect: %s", command.StrerrorPath(err))

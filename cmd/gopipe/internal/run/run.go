@@ -62,7 +62,16 @@ func runRun(e *command.Env, p *command.Parsed) int {
 	}
 
 	defer e.OnSignals(r.signal)()
-	return r.exec(list)
+	status := r.exec(list)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped != nil && status == command.SignalStatus(r.stopped) {
+		// A signal ended the list, and the pipeline died of it: die of it
+		// too, as bash does, so that a calling shell sees how it ended
+		// (and leaves its loop).
+		e.DieBy = r.stopped
+	}
+	return status
 }
 
 // runner runs a parsed one-liner.

@@ -18,7 +18,7 @@ import (
 
 // A signal that kills ends a one-liner whose redirection waits for a
 // FIFO's other end, as it would end a shell's child waiting in open(2):
-// the stage dies of it, and the list stops with that status.
+// the stage dies of it, and run dies of it too, as bash does.
 func TestRunSignalWhileOpeningFIFO(t *testing.T) {
 	for _, src := range []string{"gopipe testcat < %s", "gopipe testcat > %s; gopipe testexit 0"} {
 		name := filepath.Join(t.TempDir(), "fifo")
@@ -31,12 +31,13 @@ func TestRunSignalWhileOpeningFIFO(t *testing.T) {
 		e.StopNotify = func(chan<- os.Signal) {}
 		done := make(chan int, 1)
 		line := strings.Replace(src, "%s", name, 1)
-		go func() { done <- command.Run(Run, e.Enter(Run, "gopipe run"), []string{line}) }()
+		sub := e.Enter(Run, "gopipe run")
+		go func() { done <- command.Run(Run, sub, []string{line}) }()
 		(<-sigc) <- syscall.SIGTERM
 		select {
 		case s := <-done:
-			if s != 128+int(syscall.SIGTERM) {
-				t.Errorf("%s: status %d, want %d", line, s, 128+int(syscall.SIGTERM))
+			if s != 128+int(syscall.SIGTERM) || sub.DieBy != syscall.SIGTERM {
+				t.Errorf("%s: status %d, dies by %v; want %d, SIGTERM", line, s, sub.DieBy, 128+int(syscall.SIGTERM))
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: still waiting 10s after SIGTERM", line)
