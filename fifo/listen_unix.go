@@ -271,7 +271,8 @@ func (ln *unixListener) Accept() (net.Conn, error) {
 		}
 		peer, groups, err := peerCred(c)
 		if err == nil && !ln.permits(peer, groups) {
-			err = fmt.Errorf("peer %s is not allowed: %w", peer, fs.ErrPermission)
+			err = fmt.Errorf("not allowed: %w", fs.ErrPermission) // the Peer names who
+
 		}
 		if err != nil {
 			if ln.cfg.Refused != nil {

@@ -360,7 +360,7 @@ func (l *listener) refuse(id identity) error {
 			}
 		}
 	}
-	return fmt.Errorf("client user %s (%s) is not allowed: %w", accountName(id.user), id.user, fs.ErrPermission)
+	return fmt.Errorf("not allowed: %w", fs.ErrPermission) // the Peer names who
 }
 
 func (id identity) peer() Peer {

@@ -131,12 +131,15 @@ func TestServeRefusesOtherUser(t *testing.T) {
 	// --allow-user for a third uid makes the socket reachable (0666), so
 	// that only serve's uid check stands in nobody's way.
 	_, log := startServe(t, "--allow-user", "12345", sock)
-	out, _, _ := dialAs(t, nobody, "secret\n", sock)
+	out, errs, _ := dialAs(t, nobody, "secret\n", sock)
 	if out != "" {
 		t.Fatalf("a refused client got %q", out)
 	}
-	if line := log.waitFor(t, "refused pid"); !strings.Contains(line, "user nobody") {
-		t.Errorf("the refusal does not name the user: %s", line)
+	if !strings.Contains(errs, "it refuses clients it does not allow") {
+		t.Errorf("the refused client is not told why: %q", errs)
+	}
+	if line := log.waitFor(t, "refused pid"); !strings.Contains(line, "user nobody: not allowed") || strings.Count(line, "nobody") != 1 {
+		t.Errorf("the refusal does not name the user once: %s", line)
 	}
 }
 

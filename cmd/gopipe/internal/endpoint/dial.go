@@ -63,13 +63,26 @@ func runDial(e *command.Env, p *command.Parsed) int {
 // relayConn copies stdin to c and c to stdout until c ends; stdin's end
 // half-closes c. A server that ends the connection while stdin still has
 // more to send has gone away early (killed, or refusing us): that is an
-// error, as it is when a write to it fails.
+// error, as it is when a write to it fails. One that does so before any
+// reply most likely refused us, and the message says so.
 func relayConn(e *command.Env, name string, c net.Conn) int {
 	sent := make(chan error, 1)
 	go func() { sent <- sendAll(e.Stdin, c) }()
-	if _, err := io.Copy(e.Stdout, c); err != nil {
-		e.Errorf("%s: %s", name, command.Strerror(err))
+	got, err := io.Copy(e.Stdout, c)
+	fail := func(err error) int {
+		msg := command.Strerror(err)
+		if errors.Is(err, errServerGone) {
+			msg = err.Error() // ours, already in words
+		}
+		if got == 0 {
+			e.Errorf("dial %s: %v (%s)", name, errRefused, msg)
+		} else {
+			e.Errorf("dial %s: %s", name, msg)
+		}
 		return 1
+	}
+	if err != nil {
+		return fail(err)
 	}
 	// Give the sending side a moment to see the end of its input too: the
 	// server may legitimately close right after our last byte.
@@ -80,19 +93,16 @@ func relayConn(e *command.Env, name string, c net.Conn) int {
 		if err == nil {
 			return 0
 		}
-		if errors.Is(err, errServerGone) {
-			e.Errorf("%s: %v", name, err)
-		} else {
-			e.Errorf("%s: %s", name, command.Strerror(err))
-		}
-		return 1
+		return fail(err)
 	case <-t.C:
-		e.Errorf("%s: %v", name, errServerGone)
-		return 1
+		return fail(errServerGone)
 	}
 }
 
-var errServerGone = errors.New("the server closed the connection before the end of input")
+var (
+	errServerGone = errors.New("the server closed the connection before the end of input")
+	errRefused    = errors.New("the server cut the connection before any reply: it refuses clients it does not allow (its own user's and root's, unless serve --allow-user names yours), or it failed; its log says which")
+)
 
 // sendAll copies r to c, one write per read (one message each in message
 // mode), and half-closes c at r's end.

@@ -95,7 +95,7 @@ func runServe(e *command.Env, p *command.Parsed) int {
 	}
 	s := &server{Logger: command.Logger{W: e.Stderr}, e: e, name: operands[0], command: argv}
 	cfg.Refused = func(p fifo.Peer, err error) {
-		s.Logf("refused %s: %v", p, err)
+		s.Logf("refused %s: %v (--allow-user lets others in)", p, err)
 	}
 	// Stop on ctrl-C, SIGTERM or SIGHUP: accept no more, let clients
 	// finish for the grace period (a second signal: at once), then cut

@@ -85,7 +85,7 @@ func runTap(e *command.Env, p *command.Parsed) int {
 	// (Asked for before the name exists: a signal the moment it does must
 	// still remove it.)
 	l, err := fifo.Listen(name, &fifo.Config{MessageMode: runtime.GOOS == "windows", Refused: func(p fifo.Peer, err error) {
-		t.Logf("refused %s: %v", p, err)
+		t.Logf("refused %s: %v (--allow-user lets others in)", p, err)
 	}})
 	if err != nil {
 		e.Errorf("tap %s", command.StrerrorPath(err))
