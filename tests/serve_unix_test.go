@@ -333,3 +333,19 @@ func TestServeSecondSignal(t *testing.T) {
 		t.Error("serve left its socket behind")
 	}
 }
+
+// A name with a control character in it stays on its line in serve's log
+// and in ls: escaped, or quoted as GNU ls quotes it.
+func TestNamesWithControlCharacters(t *testing.T) {
+	dir := sharedDir(t)
+	name := filepath.Join(dir, "x\ny")
+	_, log := startServe(t, name)
+	cmd := exec.Command(gopipe(t), "ls", dir)
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), `'x'$'\n''y'`) || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("ls: %v %q", err, out)
+	}
+	if line := log.seen[len(log.seen)-1]; !strings.HasSuffix(line, `listening on `+dir+`/x\ny`) {
+		t.Errorf("serve's log: %q", line)
+	}
+}

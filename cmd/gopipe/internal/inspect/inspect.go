@@ -92,15 +92,17 @@ func runLs(e *command.Env, p *command.Parsed) int {
 	var out strings.Builder
 	tw := tabwriter.NewWriter(&out, 0, 8, 2, ' ', 0)
 	for _, in := range infos {
+		// Names as GNU ls shows them: quoted when a shell would need it,
+		// control characters escaped, so that each is one line.
 		if runtime.GOOS == "windows" {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), in.Name)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", in.Kind, instances(in), command.Quotef(in.Name))
 			continue
 		}
 		where := ""
 		if in.Namespace == fifo.NamespaceEndpoints {
-			where = "\t(endpoint, in " + filepath.Dir(in.Path) + ")"
+			where = "\t(endpoint, in " + command.Quotef(filepath.Dir(in.Path)) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), in.Owner, in.Name, where)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", in.Kind, modeString(in), command.Visible(in.Owner), command.Quotef(in.Name), where)
 	}
 	tw.Flush()
 	return max(status, e.Print(out.String()))
@@ -141,12 +143,12 @@ func writeInfo(w io.Writer, in fifo.Info) {
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, command.Visible(v))
 		}
 	}
-	line("name", in.Name)
+	line("name", command.Quotef(in.Name))
 	line("namespace", namespaceLabels[in.Namespace])
-	line("path", in.Path)
+	line("path", command.Quotef(in.Path))
 	line("kind", in.Kind.String())
 	owner := in.Owner
 	if in.OwnerID != "" && in.OwnerID != in.Owner {
