@@ -33,7 +33,7 @@ its other end; on Windows a bare NAME may be a pipe).
 		{Long: "pipefail", Help: "a pipeline's status is its rightmost failure's, not counting\na producer that failed because its consumer had gone"},
 		{Long: "pipestatus", Help: "after each pipeline, print every stage's status to stderr"},
 	},
-	Outro: "Exit status: the last pipeline's; 2 if the one-liner is refused.\n",
+	Outro: "Exit status: the last pipeline's; 2 if the one-liner is refused; 125 if run\nitself fails (it cannot make its pipes: too many stages for the open files\nallowed, say); 128+N when it dies of signal N.\n",
 	Run:   runRun,
 }
 
