@@ -78,19 +78,31 @@ func runMkfifo(e *command.Env, p *command.Parsed) int {
 var Rmfifo = &command.Spec{
 	Name:     "rmfifo",
 	Summary:  "remove FIFOs (on Windows, stop the process holding them)",
-	Synopsis: "NAME...",
+	Synopsis: "[OPTION]... NAME...",
 	Intro: `Remove the FIFOs NAME: unlink them on Unix (anything that is not a FIFO is
 left alone), stop their holders on Windows, where a FIFO made by
 'gopipe mkfifo' lives until it is removed.
 
 `,
+	Options: []command.Option{
+		// As rm's -f: a script's cleanup need not know what is left.
+		{Short: 'f', Long: "force", Help: "ignore NAMEs that do not exist, as rm -f does"},
+	},
 	Run: func(e *command.Env, p *command.Parsed) int {
+		force := len(p.Opts) > 0 // -f is the only option
 		if len(p.Operands) == 0 {
+			if force {
+				return 0
+			}
 			return e.Usage(errors.New("missing operand"))
 		}
 		status := 0
 		for _, name := range p.Operands {
-			if err := fifo.Remove(name); err != nil {
+			err := fifo.Remove(name)
+			if force && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
 				e.Errorf("cannot remove %s: %s", command.Quote(name), command.Strerror(err))
 				status = 1
 			}
