@@ -42,6 +42,7 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^bench/tee\.sh \S+ \d+$`), "GOPIPE=" + bin + " bench/tee.sh 1M 1", "| gopipe tee |"},
 		{regexp.MustCompile(`^bench/startup\.sh \d+$`), "bench/startup.sh 3", "| README build |"},
 		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
+		{regexp.MustCompile(`^bench/signals\.sh \d+$`), "bench/signals.sh 1", "| gopipe cat f | TERM |"},
 	}
 	cmds := regexp.MustCompile(`(?m)^    ((?:[A-Z_]+=\S+ )?(?:go test|bench/)\S*.*)$`).FindAllStringSubmatch(string(text), -1)
 	if len(cmds) < len(shrink) {
