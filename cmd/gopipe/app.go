@@ -82,7 +82,9 @@ func dispatch(e *command.Env, args []string) int {
 		case "--list":
 			return list(e, args[1:])
 		case "--install":
-			return install(e, args[1:])
+			return runSpec(e, installSpec, "gopipe --install", args[1:])
+		case "--uninstall":
+			return runSpec(e, uninstallSpec, "gopipe --uninstall", args[1:])
 		case "--version", "-v":
 			if len(args) > 1 {
 				return e.Usage(fmt.Errorf("%s takes no arguments", a))
@@ -167,7 +169,7 @@ func newApp(e *command.Env, status *int, typed string) *cli.App {
 	app := &cli.App{
 		Name:      "gopipe",
 		Usage:     "pipe and FIFO tools that work the same on Unix and Windows",
-		UsageText: "gopipe COMMAND [ARG...]\ngopipe --list\ngopipe --install [-s] DIR\ngopipe --version\ngopipe --man\ngopipe --completion bash|zsh|fish|powershell",
+		UsageText: strings.Join(globalSynopsis, "\n"),
 		Version:   command.Version(),
 		Reader:    e.Stdin,
 		Writer:    e.Stdout,

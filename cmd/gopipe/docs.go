@@ -57,7 +57,7 @@ func completable(c *command.Spec) []command.Option {
 }
 
 // globalOpts are gopipe's own options, completed in place of a command.
-var globalOpts = []string{"--completion", "--help", "--install", "--list", "--man", "--version"}
+var globalOpts = []string{"--completion", "--help", "--install", "--list", "--man", "--uninstall", "--version"}
 
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
@@ -264,8 +264,9 @@ func commandsMarkdown() string {
      Regenerate with: go generate ./cmd/gopipe -->
 
 Run a command as ` + "`gopipe COMMAND [ARG]...`" + `, or through a link named after
-it (` + "`gopipe --install DIR`" + ` makes them). ` + "`gopipe --man`" + ` prints a man page
-and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script.
+it (` + "`gopipe --install DIR`" + ` makes them for the drop-in commands,
+` + "`--all`" + ` for every one). ` + "`gopipe --man`" + ` prints a man page and
+` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script.
 
 `)
 	for _, c := range documented() {
@@ -278,6 +279,22 @@ and ` + "`gopipe --completion bash|zsh|fish|powershell`" + ` a completion script
 			fmt.Fprintf(&b, " Also called %s.", strings.Join(c.Aliases, ", "))
 		}
 		fmt.Fprintf(&b, "\n\n```\n%s\n```\n\n`gopipe %s --help`:\n\n```\n%s```\n", synopsis(c), c.Name, helpText(c))
+	}
+	for _, s := range []*command.Spec{installSpec, uninstallSpec} {
+		fmt.Fprintf(&b, "\n## gopipe %s\n\n`gopipe %s --help`:\n\n```\n%s```\n", s.Name, s.Name, command.Help(s, "gopipe "+s.Name))
+	}
+	for _, sec := range manSections {
+		fmt.Fprintf(&b, "\n## %s\n\n", upperFirst(strings.ToLower(sec.Title)))
+		for _, l := range strings.Split(sec.Body, "\n") {
+			switch {
+			case strings.HasPrefix(l, "    "):
+				b.WriteString("  " + strings.TrimSpace(l) + "\n")
+			case strings.Contains(sec.Body, "\n    "):
+				b.WriteString("- `" + l + "`:\n")
+			default:
+				b.WriteString(l + "\n")
+			}
+		}
 	}
 	return b.String()
 }
@@ -318,4 +335,51 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// manSections are the man page's sections after COMMANDS, which
+// docs/commands.md ends with too: what holds for every command, in one
+// place.
+var manSections = []struct{ Title, Body string }{
+	{"EXIT STATUS", `0 on success, 1 on failure. A usage error is 2 for gopipe's own commands and
+1 for mkfifo, cat and tee, as GNU's. A command that runs another (redirect,
+run) exits with that command's status, or, as env(1) and timeout(1) do,
+125 when it fails itself, 126 when the command cannot run, 127 when it is
+not found (an unknown applet is 127 too). A command that dies of signal N
+(a reader gone: SIGPIPE; SIGINT, SIGTERM or SIGHUP while it waits) is
+reported by a shell as 128+N; serve and tap instead stop cleanly on the
+first SIGINT, SIGTERM or SIGHUP (status 0) and die of the second.`},
+	{"ENVIRONMENT", `XDG_RUNTIME_DIR
+    Unix: bare endpoint NAMEs of serve, dial, tap, ls and info live in
+    $XDG_RUNTIME_DIR/gopipe when it is set (an absolute path).
+TMPDIR
+    Unix: without XDG_RUNTIME_DIR, they live in $TMPDIR/gopipe-UID (/tmp if
+    TMPDIR is unset), a directory checked to be yours and private (0700).
+PATH
+    Where redirect and run find commands, and where gopipe --install looks
+    for the commands its links shadow.
+POSIXLY_CORRECT
+    When set, options end at the first operand, as for GNU tools.
+LC_ALL, LC_CTYPE, LANG
+    A UTF-8 locale quotes values in messages as GNU's do, 'like this' with
+    curly quotes; otherwise in ASCII.`},
+	{"FILES", `$XDG_RUNTIME_DIR/gopipe/NAME, $TMPDIR/gopipe-UID/NAME
+    Unix: the socket of a bare endpoint NAME (serve, tap).
+\\.\pipe\NAME
+    Windows: a bare NAME, for mkfifo, rmfifo, cat, tee, redirect, run's
+    redirections and the endpoints; a FIFO made by mkfifo is held by a
+    background gopipe until rmfifo.`},
+	{"SEE ALSO", `mkfifo(1), cat(1), tee(1), socat(1), pv(1), fifo(7), pipe(7).
+docs/commands.md and docs/design.md in gopipe's sources.`},
+}
+
+// globalSynopsis is how gopipe itself is called, besides its commands.
+var globalSynopsis = []string{
+	"gopipe COMMAND [ARG]...",
+	"gopipe --list",
+	"gopipe --install " + installSpec.Synopsis,
+	"gopipe --uninstall " + uninstallSpec.Synopsis,
+	"gopipe --version",
+	"gopipe --man",
+	"gopipe --completion bash|zsh|fish|powershell",
 }

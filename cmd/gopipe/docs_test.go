@@ -42,6 +42,25 @@ func TestMan(t *testing.T) {
 			}
 		}
 	}
+	// The sections a man page has, and every command's synopsis in the
+	// page's SYNOPSIS.
+	_, page, _ := runT(t, "", "gopipe", "--man")
+	for _, sec := range []string{"SYNOPSIS", "DESCRIPTION", "COMMANDS", "EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO"} {
+		if !strings.Contains(page, "\n.SH "+sec+"\n") {
+			t.Errorf("--man: no section %s", sec)
+		}
+	}
+	_, syn, _ := strings.Cut(page, "\n.SH SYNOPSIS\n")
+	syn, _, _ = strings.Cut(syn, "\n.SH ")
+	for _, c := range append(documented(), installSpec, uninstallSpec) {
+		want := "gopipe " + c.Name + " " + c.Synopsis
+		if c.Summary != "" {
+			want = synopsis(c)
+		}
+		if !strings.Contains(syn, strings.ReplaceAll(want, `\`, `\\`)+"\n") {
+			t.Errorf("--man: SYNOPSIS lacks %q", want)
+		}
+	}
 	if status, _, _ := runT(t, "", "gopipe", "--man", "x"); status != 2 {
 		t.Errorf("--man x: status %d, want 2", status)
 	}

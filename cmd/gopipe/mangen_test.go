@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -75,15 +76,73 @@ func manPage() (string, error) {
 			page = strings.ReplaceAll(page, `\fB`+flagNames(o)+`\fP="":`, `\fB`+flagNames(o)+`\fP`+value+`:`)
 		}
 	}
-	// roff has no name for some characters the help uses (…): in ASCII.
-	page = strings.NewReplacer("…", "...", "‘", "'", "’", "'").Replace(page)
 	// urfave makes each command a section (.SH) of its own: make them
 	// subsections of COMMANDS, the page's last section.
 	head, cmds, ok := strings.Cut(page, "\n.SH COMMANDS\n")
 	if !ok {
-		return page, nil
+		return "", errors.New("urfave's page has no COMMANDS")
 	}
-	return head + "\n.SH COMMANDS" + strings.ReplaceAll("\n"+cmds, "\n.SH ", "\n.SS "), nil
+	// The synopsis is every way to call gopipe, in place of urfave's
+	// "gopipe" and of the usage block it puts in the description.
+	head, err = replaceSynopsis(head)
+	if err != nil {
+		return "", err
+	}
+	page = head + "\n.SH COMMANDS" + strings.ReplaceAll("\n"+cmds, "\n.SH ", "\n.SS ")
+	for _, s := range []*command.Spec{installSpec, uninstallSpec} {
+		page += "\n.SS " + s.Name + "\n.EX\n" + roffEscape(command.Help(s, "gopipe "+s.Name)) + ".EE\n"
+	}
+	for _, sec := range manSections {
+		page += "\n\n.SH " + sec.Title + "\n" + roffSection(sec.Body)
+	}
+	// roff has no name for some characters the help uses (…): in ASCII.
+	return strings.NewReplacer("…", "...", "‘", "'", "’", "'").Replace(page), nil
+}
+
+// replaceSynopsis puts the synopses of gopipe and of each command in the
+// page's SYNOPSIS, and takes urfave's usage block out of DESCRIPTION.
+func replaceSynopsis(head string) (string, error) {
+	const urfave = "\n.SH SYNOPSIS\ngopipe\n"
+	usage := "\n.PP\n\\fBUsage\\fP:\n\n.EX\n" + strings.Join(globalSynopsis, "\n") + "\n.EE\n"
+	if !strings.Contains(head, urfave) || !strings.Contains(head, usage) {
+		return "", errors.New("urfave's SYNOPSIS or usage block is not as expected: teach replaceSynopsis")
+	}
+	lines := append([]string(nil), globalSynopsis...)
+	for _, c := range documented() {
+		lines = append(lines, synopsis(c))
+	}
+	head = strings.Replace(head, urfave, "\n.SH SYNOPSIS\n.nf\n"+roffEscape(strings.Join(lines, "\n")+"\n")+".fi\n", 1)
+	return strings.Replace(head, usage, "\n", 1), nil
+}
+
+// roffEscape makes text literal in roff: backslashes doubled, and a line
+// that starts with a control character kept from being a request.
+func roffEscape(text string) string {
+	text = strings.ReplaceAll(text, `\`, `\\`)
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
+			lines[i] = `\&` + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// roffSection is a section of manSections in roff: a paragraph, or, where
+// lines are indented under a term, a tagged list (.TP) of them.
+func roffSection(body string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(body, "\n") {
+		switch {
+		case strings.HasPrefix(l, "    "):
+			b.WriteString(roffEscape(strings.TrimSpace(l)) + "\n")
+		case strings.Contains(body, "\n    "):
+			b.WriteString(".TP\n\\fB" + roffEscape(l) + "\\fP\n")
+		default:
+			b.WriteString(roffEscape(l) + "\n")
+		}
+	}
+	return b.String()
 }
 
 // flagNames is how urfave's man page names option o: "--mode, -m".

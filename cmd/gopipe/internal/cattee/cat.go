@@ -17,6 +17,7 @@ import (
 // cancellably) and Windows named pipes, and can show progress.
 var Cat = &command.Spec{
 	Name:     "cat",
+	DropIn:   true,
 	Aliases:  []string{"pipecat"},
 	Summary:  "concatenate files, FIFOs and named pipes to stdout (GNU cat)",
 	Synopsis: "[OPTION]... [FILE]...",

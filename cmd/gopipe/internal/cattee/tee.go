@@ -16,6 +16,7 @@ import (
 // next read. FILEs may be FIFOs and, on Windows, named pipes.
 var Tee = &command.Spec{
 	Name:     "tee",
+	DropIn:   true,
 	Summary:  "copy stdin to stdout and to files, FIFOs and named pipes (GNU tee)",
 	Synopsis: "[OPTION]... [FILE]...",
 	GNU:      true,

@@ -37,6 +37,12 @@ type Spec struct {
 	// their messages start with the command's own name, and usage errors
 	// exit 1, as GNU's do. gopipe's own commands say "gopipe: " and exit 2.
 	GNU bool
+	// DropIn marks the commands whose names gopipe --install links by
+	// default: those a user means by that name on PATH (mkfifo, cat and
+	// tee, as GNU's; rmfifo, which no system has). The others' names
+	// (ls, info, run…) would shadow system commands that gopipe's do not
+	// replace: --install --all links them too, warning.
+	DropIn bool
 	// InOrder ends the options at the first operand, as for a command
 	// line that carries another command's (redirect -- CMD ARG...).
 	InOrder bool

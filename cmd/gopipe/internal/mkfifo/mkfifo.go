@@ -13,6 +13,7 @@ import (
 // Mkfifo is GNU mkfifo, but FIFOs are made 0600 unless -m says otherwise.
 var Mkfifo = &command.Spec{
 	Name:     "mkfifo",
+	DropIn:   true,
 	Summary:  "make FIFOs (named pipes), 0600 unless -m says otherwise",
 	Synopsis: "[OPTION]... NAME...",
 	GNU:      true,
@@ -77,6 +78,7 @@ func runMkfifo(e *command.Env, p *command.Parsed) int {
 // Rmfifo removes FIFOs, refusing anything else.
 var Rmfifo = &command.Spec{
 	Name:     "rmfifo",
+	DropIn:   true,
 	Summary:  "remove FIFOs (on Windows, stop the process holding them)",
 	Synopsis: "[OPTION]... NAME...",
 	Intro: `Remove the FIFOs NAME: unlink them on Unix (anything that is not a FIFO is
