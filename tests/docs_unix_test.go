@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,5 +56,43 @@ func runDocBlock(t *testing.T, bin, script string) {
 	if err != nil {
 		t.Fatalf("%v\n--- script:\n%s--- output:\n%s", err, script, out)
 	}
+	// A reader who runs the block in their own directory is left what it
+	// made, but not its FIFOs, which are scaffolding.
+	filepath.WalkDir(work, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeNamedPipe != 0 {
+			t.Errorf("the block leaves the FIFO %s behind: rmfifo it\n--- script:\n%s", must(filepath.Rel(work, path)), script)
+		}
+		return nil
+	})
 	t.Logf("output:\n%s", strings.TrimSpace(string(out)))
+}
+
+// TestReadmePathStep runs README's step that puts the binary it has just
+// built on PATH, in a directory holding one, and checks that the shell then
+// finds gopipe by name, as the examples after it need.
+func TestReadmePathStep(t *testing.T) {
+	readme := string(must(os.ReadFile("../README.md")))
+	setup, _, _ := strings.Cut(readme[strings.Index(readme, "## Set-up"):], "\nRun the tests")
+	var step string
+	for _, l := range strings.Split(setup, "\n") {
+		if strings.HasPrefix(l, "    ") && strings.Contains(l, "PATH") {
+			step = strings.TrimSpace(l)
+			break
+		}
+	}
+	if step == "" {
+		t.Fatal("README's set-up builds ./gopipe but never puts it on PATH, and its examples call gopipe by name")
+	}
+	dir := t.TempDir()
+	bin := must(binDir())
+	if err := os.Link(filepath.Join(bin, "gopipe"), filepath.Join(dir, "gopipe")); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command("bash", "-c", step+" && command -v gopipe")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin")
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) != filepath.Join(dir, "gopipe") {
+		t.Fatalf("%s: %v, gopipe is %q, want the one in %s", step, err, out, dir)
+	}
 }
