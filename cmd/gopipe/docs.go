@@ -284,12 +284,18 @@ it (` + "`gopipe --install DIR`" + ` makes them for the drop-in commands,
 		fmt.Fprintf(&b, "\n## gopipe %s\n\n`gopipe %s --help`:\n\n```\n%s```\n", s.Name, s.Name, command.Help(s, "gopipe "+s.Name))
 	}
 	for _, sec := range manSections {
-		fmt.Fprintf(&b, "\n## %s\n\n", upperFirst(strings.ToLower(sec.Title)))
-		for _, l := range strings.Split(sec.Body, "\n") {
+		title := upperFirst(strings.ToLower(sec.Title))
+		title = strings.Replace(title, "Json", "JSON", 1)
+		fmt.Fprintf(&b, "\n## %s\n\n", title)
+		lines := strings.Split(sec.Body, "\n")
+		for i, l := range lines {
 			switch {
 			case strings.HasPrefix(l, "    "):
 				b.WriteString("  " + strings.TrimSpace(l) + "\n")
-			case strings.Contains(sec.Body, "\n    "):
+			case isTerm(lines, i):
+				if i > 0 && !isTerm(lines, i-1) && !strings.HasPrefix(lines[i-1], "    ") {
+					b.WriteString("\n")
+				}
 				b.WriteString("- `" + l + "`:\n")
 			default:
 				b.WriteString(l + "\n")
@@ -369,8 +375,40 @@ LC_ALL, LC_CTYPE, LANG
     Windows: a bare NAME, for mkfifo, rmfifo, cat, tee, redirect, run's
     redirections and the endpoints; a FIFO made by mkfifo is held by a
     background gopipe until rmfifo.`},
+	{"JSON OUTPUT", `ls --json and info --json print a JSON array of entries, [] for none, one
+object for each FIFO, socket or pipe (info: each meaning of NAME). Every
+field is always present, null where the OS or the name has no such value.
+The schema is additive: later versions add fields, never remove, rename or
+retype one, so ignore those you do not know. Its JSON Schema is
+cmd/gopipe/internal/inspect/entries.schema.json in gopipe's sources.
+name
+    the name as given or listed (string)
+path
+    the OS path: the file, the socket in the private directory, or the pipe
+namespace
+    "files" (mkfifo, cat, tee, redirect, run), "endpoints" (serve, dial,
+    tap) or "pipes" (Windows' \\.\pipe\)
+kind
+    "fifo", "socket", "named pipe", "gopipe fifo" (Windows' FIFOs made by
+    mkfifo), "other" or "unknown"
+owner, owner_id
+    the owner's name, and its uid (Unix) or SID (Windows)
+mode, mode_string
+    Unix: the permission bits, "0600", and as ls -l shows them,
+    "prw-------"; null on Windows
+sddl
+    Windows: the security descriptor; null on Unix
+server_pid, instances, max_instances
+    Windows: the server's pid (when it answers), the pipe's current and
+    maximum instances; null on Unix`},
 	{"SEE ALSO", `mkfifo(1), cat(1), tee(1), socat(1), pv(1), fifo(7), pipe(7).
 docs/commands.md and docs/design.md in gopipe's sources.`},
+}
+
+// isTerm tells whether line i of a manSections body is a term, which the
+// indented lines after it describe.
+func isTerm(lines []string, i int) bool {
+	return !strings.HasPrefix(lines[i], " ") && i+1 < len(lines) && strings.HasPrefix(lines[i+1], "    ")
 }
 
 // globalSynopsis is how gopipe itself is called, besides its commands.

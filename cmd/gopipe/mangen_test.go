@@ -132,11 +132,12 @@ func roffEscape(text string) string {
 // lines are indented under a term, a tagged list (.TP) of them.
 func roffSection(body string) string {
 	var b strings.Builder
-	for _, l := range strings.Split(body, "\n") {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "    "):
 			b.WriteString(roffEscape(strings.TrimSpace(l)) + "\n")
-		case strings.Contains(body, "\n    "):
+		case isTerm(lines, i):
 			b.WriteString(".TP\n\\fB" + roffEscape(l) + "\\fP\n")
 		default:
 			b.WriteString(roffEscape(l) + "\n")

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,14 +40,14 @@ descriptor (SDDL), server pid and instance counts where the OS tells them.
 A bare NAME can mean two things, and info describes each that exists, saying
 which: on Unix the file NAME (as mkfifo, cat and tee take it) and the endpoint
 NAME of serve, dial and tap; on Windows a file NAME in the current directory
-and the pipe \\.\pipe\NAME. With --json, one object each.
+and the pipe \\.\pipe\NAME. With --json, an array with one object each.
 
 `,
 	Options: jsonOptions,
 	Run:     runInfo,
 }
 
-var jsonOptions = []command.Option{{Long: "json", Help: "print JSON rather than text"}}
+var jsonOptions = []command.Option{{Long: "json", Help: "print a JSON array of entries rather than text\n(fields: JSON OUTPUT in gopipe --man)"}}
 
 // asJSON tells whether --json was given.
 func asJSON(p *command.Parsed) bool {
@@ -86,7 +85,7 @@ func runLs(e *command.Env, p *command.Parsed) int {
 	}
 	if asJSON(p) {
 		var out strings.Builder
-		writeJSON(&out, infos)
+		writeEntries(&out, infos, runtime.GOOS != "windows")
 		return max(status, e.Print(out.String()))
 	}
 	var out strings.Builder
@@ -119,11 +118,11 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 		return 1
 	}
 	var out strings.Builder
+	if asJSON(p) {
+		writeEntries(&out, found, runtime.GOOS != "windows")
+		return e.Print(out.String())
+	}
 	for i, in := range found {
-		if asJSON(p) {
-			writeJSON(&out, in)
-			continue
-		}
 		if i > 0 {
 			out.WriteString("\n")
 		}
@@ -181,10 +180,4 @@ func instances(in fifo.Info) string {
 		return strconv.Itoa(v)
 	}
 	return n(in.Instances) + "/" + n(in.MaxInstances)
-}
-
-// writeJSON writes v as indented JSON, a line at the end.
-func writeJSON(w io.Writer, v any) {
-	b, _ := json.MarshalIndent(v, "", "  ") // Info always marshals
-	w.Write(append(b, '\n'))
 }

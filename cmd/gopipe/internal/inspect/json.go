@@ -1,0 +1,98 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/gopipe/gopipe/fifo"
+)
+
+// entry is one FIFO, socket or pipe in the JSON that ls --json and
+// info --json print: an array of them, even of none or one. It is the
+// commands' interface to scripts, kept apart from fifo.Info so that the
+// package can change without breaking it. The schema (entries.schema.json,
+// docs/commands.md) is additive: fields are added, never removed, renamed
+// or given another type; every field is always present, null where this OS
+// or this name has no such value.
+type entry struct {
+	Name      string  `json:"name"`
+	Path      string  `json:"path"`
+	Namespace string  `json:"namespace"`
+	Kind      string  `json:"kind"`
+	Owner     *string `json:"owner"`
+	OwnerID   *string `json:"owner_id"`
+	// Mode is the permission bits in octal, "0600"; ModeString as ls -l
+	// shows the file, "prw-------". Both null on Windows, where the DACL
+	// (SDDL) says who may do what.
+	Mode         *string `json:"mode"`
+	ModeString   *string `json:"mode_string"`
+	SDDL         *string `json:"sddl"`
+	ServerPID    *int    `json:"server_pid"`
+	Instances    *int    `json:"instances"`
+	MaxInstances *int    `json:"max_instances"`
+}
+
+// nonEmpty is &s, or nil for "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// known is &n, or nil for what the OS did not tell (-1, or 0 for a pid).
+func known(n int, unknown int) *int {
+	if n == unknown || n < 0 {
+		return nil
+	}
+	return &n
+}
+
+func toEntry(in fifo.Info, unix bool) entry {
+	e := entry{
+		Name:         in.Name,
+		Path:         in.Path,
+		Namespace:    string(in.Namespace),
+		Kind:         in.Kind.String(),
+		Owner:        nonEmpty(in.Owner),
+		OwnerID:      nonEmpty(in.OwnerID),
+		SDDL:         nonEmpty(in.SDDL),
+		ServerPID:    known(in.ServerPID, 0),
+		Instances:    known(in.Instances, -1),
+		MaxInstances: known(in.MaxInstances, -1),
+	}
+	if unix {
+		mode := fmt.Sprintf("%04o", uint32(in.Mode.Perm()))
+		str := lsMode(in)
+		e.Mode, e.ModeString = &mode, &str
+	}
+	return e
+}
+
+// lsMode is the mode as ls -l shows it: the file type's letter, then the
+// permission bits (Go's FileMode.String has its own letters for types).
+func lsMode(in fifo.Info) string {
+	t := "-"
+	switch {
+	case in.Kind == fifo.KindFIFO || in.Mode&fs.ModeNamedPipe != 0:
+		t = "p"
+	case in.Kind == fifo.KindSocket || in.Mode&fs.ModeSocket != 0:
+		t = "s"
+	case in.Mode.IsDir():
+		t = "d"
+	}
+	return t + in.Mode.Perm().String()[1:]
+}
+
+// writeEntries writes infos as the JSON array of entries, a line at the
+// end: [] for none, never null.
+func writeEntries(w io.Writer, infos []fifo.Info, unix bool) {
+	entries := make([]entry, 0, len(infos))
+	for _, in := range infos {
+		entries = append(entries, toEntry(in, unix))
+	}
+	b, _ := json.MarshalIndent(entries, "", "  ") // entries always marshal
+	w.Write(append(b, '\n'))
+}
