@@ -323,6 +323,42 @@ func TestDialTrust(t *testing.T) {
 	}
 }
 
+// tap dials its UPSTREAM as dial does: another user's server is refused,
+// and tap --trust USER accepts it.
+func TestTapTrust(t *testing.T) {
+	dir := ownedDir(t, userB, 0o755)
+	sock := filepath.Join(dir, "s")
+	gp := gopipe(t)
+	startServeCmd(t, asUser(t, userB, nil, gp, "serve", "--allow-user", strconv.Itoa(userA), sock))
+	mine := ownedDir(t, userA, 0o700)
+	for i, trust := range [][]string{nil, {"--trust", strconv.Itoa(userB)}} {
+		tap := filepath.Join(mine, "tap"+strconv.Itoa(i))
+		args := append(append([]string{gp, "tap", "--text"}, trust...), tap, sock)
+		cmd := asUser(t, userA, nil, args...)
+		tapLog, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		log := followLog(tapLog)
+		log.waitFor(t, "tapping")
+		out, errs, err := run(asUser(t, userA, nil, gp, "dial", tap), "hi\n")
+		if trust == nil {
+			if out != "" {
+				t.Fatalf("tap without --trust relayed to another user's server: %q", out)
+			}
+			log.waitFor(t, "erver is run by 20002")
+			continue
+		}
+		if err != nil || out != "hi\n" {
+			t.Fatalf("tap --trust %d: %v %q %s", userB, err, out, errs)
+		}
+	}
+}
+
 // ls and info trust the private directory no more than dial does: what a
 // planted one holds is not shown as ours, and they say why.
 func TestLsInfoRefusePlantedPrivateDir(t *testing.T) {

@@ -15,6 +15,10 @@ import (
 	"github.com/gopipe/gopipe/fifo"
 )
 
+// trustOption is dial's and tap's --trust: the servers they dial are
+// checked alike (fifo.Config.TrustServers).
+var trustOption = command.Option{Long: "trust", Arg: command.RequiredArg, ArgName: "USER", Help: "also accept a server run by USER (a name, uid or, on\nWindows, SID; repeatable)"}
+
 // What serve, dial and tap share of their connections.
 
 // dialWaiting dials name, polling for up to wait while it does not exist

@@ -25,7 +25,7 @@ zero-length message in message mode), and the replies are read to the end.
 	Options: []command.Option{
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "wait up to DURATION (e.g. 10s) for NAME to appear"},
 		{Long: "message", Help: "message mode: each read of stdin is one message"},
-		{Long: "trust", Arg: command.RequiredArg, ArgName: "USER", Help: "also accept a server run by USER (a name, uid or, on\nWindows, SID; repeatable)"},
+		trustOption,
 	},
 	Run: runDial,
 }

@@ -22,7 +22,7 @@ import (
 var Tap = &command.Spec{
 	Name:     "tap",
 	Summary:  "relay clients to another pipe, printing the traffic",
-	Synopsis: "[--hex|--text] [--wait DURATION] [--grace DURATION] NAME UPSTREAM",
+	Synopsis: "[--hex|--text] [--wait DURATION] [--grace DURATION] [--trust USER]... NAME UPSTREAM",
 	Intro: `Listen on NAME, connect each client to UPSTREAM, forward the bytes both ways
 unchanged, and print every chunk on stdout with its direction (c>s: client to
 server, s>c: server to client), time and offset: a sniffer that needs no
@@ -31,10 +31,18 @@ driver, for teaching and debugging.
 `,
 	Options: []command.Option{
 		{Long: "hex", Help: "dump chunks as hexdump -C does (the default)"},
-		{Long: "text", Help: "print chunks as text, escaping what is not printable"},
+		{Long: "text", Help: "print chunks as text, escaped so that they read back\nexactly (below)"},
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "when a client comes, wait up to DURATION (e.g. 10s) for\nUPSTREAM to appear; without it a missing UPSTREAM turns\nthe client away at once"},
 		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
+		trustOption,
 	},
+	Outro: `With --text, printable characters are themselves but for the backslash,
+which is \\; a newline is \n and then a line break, tab \t, carriage return
+\r; other bytes below 0x20, DEL and bytes that are not UTF-8 are \xHH;
+other unprintable characters \uHHHH or \UHHHHHHHH. So a NUL byte is \x00
+and the four characters \x00 are \\x00, and a chunk's text, its line
+breaks removed, reads back with bash's printf %b.
+`,
 	Run: runTap,
 }
 
@@ -43,7 +51,9 @@ type tapper struct {
 	e    *command.Env
 	text bool
 	wait time.Duration // for UPSTREAM to appear, per client
-	out  sync.Mutex    // one record at a time on stdout
+	// upCfg is how UPSTREAM is dialed: whom to trust besides ourselves.
+	upCfg *fifo.Config
+	out   sync.Mutex // one record at a time on stdout
 	// outErr is the first error writing stdout (under out); quit stops
 	// accepting clients.
 	outErr  error
@@ -53,7 +63,7 @@ type tapper struct {
 }
 
 func runTap(e *command.Env, p *command.Parsed) int {
-	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e}
+	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e, upCfg: &fifo.Config{}}
 	grace := 5 * time.Second
 	for _, o := range p.Opts {
 		switch o.Key() {
@@ -66,6 +76,8 @@ func runTap(e *command.Env, p *command.Parsed) int {
 			t.text = true
 		case "hex":
 			t.text = false
+		case "trust":
+			t.upCfg.TrustServers = append(t.upCfg.TrustServers, o.Value)
 		case "wait":
 			var err error
 			if t.wait, err = o.Duration(); err != nil {
@@ -120,7 +132,7 @@ func runTap(e *command.Env, p *command.Parsed) int {
 func (t *tapper) session(ses *session, c net.Conn, upstream string, id int64) {
 	defer c.Close()
 	peer, _ := fifo.PeerOf(c)
-	u, err := dialWaiting(t.e.Ctx, upstream, nil, t.wait)
+	u, err := dialWaiting(t.e.Ctx, upstream, t.upCfg, t.wait)
 	if err != nil {
 		t.Logf("#%d (%s): upstream %s", id, peer, command.StrerrorPath(err))
 		return
@@ -189,22 +201,32 @@ func (t *tapper) record(id int64, dir string, off int64, b []byte) {
 	}
 }
 
-// escapeText shows b as text: printable UTF-8 as is, newlines as \n
-// followed by a line break, other bytes as Go escapes.
+// escapeText shows b as text that reads back exactly (tap's help says
+// how): printable UTF-8 as is but for the backslash, a newline as \n and a
+// line break, the C escapes for tab and CR, \xHH for other control bytes
+// and invalid UTF-8, \u or \U for other unprintable characters. The last
+// line break is left to the caller, which ends every record with one.
 func escapeText(b []byte) string {
 	var s strings.Builder
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
 		switch {
+		case r == '\\':
+			s.WriteString(`\\`)
 		case r == '\n':
 			s.WriteString("\\n\n")
-		case r == utf8.RuneError && n == 1:
+		case r == '\t':
+			s.WriteString(`\t`)
+		case r == '\r':
+			s.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f || (r == utf8.RuneError && n == 1):
 			fmt.Fprintf(&s, "\\x%02x", b[0])
-		case r == '\t' || strconv.IsPrint(r):
+		case strconv.IsPrint(r):
 			s.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&s, "\\u%04x", r)
 		default:
-			q := strconv.QuoteRune(r)
-			s.WriteString(q[1 : len(q)-1])
+			fmt.Fprintf(&s, "\\U%08x", r)
 		}
 		b = b[n:]
 	}

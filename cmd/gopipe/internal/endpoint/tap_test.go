@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +163,82 @@ func TestTapStdoutFails(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("tap goes on with no stdout")
 	}
+}
+
+// TestEscapeTextUnambiguous: --text's dump of a chunk reads back as the
+// very bytes, for bytes that look like escapes too, so two different chunks
+// never print the same.
+func TestEscapeTextUnambiguous(t *testing.T) {
+	for in, want := range map[string]string{
+		"\x00":          `\x00`,
+		`\x00`:          `\\x00`,
+		"a\\b":          `a\\b`,
+		"tab\there":     `tab\there`,
+		"line\n":        `line\n`,
+		`line\n`:        `line\\n`,
+		"two\nlines":    "two\\n\nlines",
+		"crlf\r\n":      `crlf\r\n`,
+		"\x7f\xff\xc3":  `\x7f\xff\xc3`,
+		"é€😀":           "é€😀",
+		"\u200b\u0085":  `\u200b\u0085`,
+		"\U000e0001":    `\U000e0001`,
+		"\ufffd":        "\ufffd",
+		"bell\a\x1b[0m": `bell\x07\x1b[0m`,
+	} {
+		if got := escapeText([]byte(in)); got != want {
+			t.Errorf("escapeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	seen := map[string]string{}
+	rnd := mrand.New(mrand.NewPCG(1, 2))
+	for range 20000 {
+		// Bytes that make escapes, and their look-alikes.
+		const alphabet = "\x00\\x0\nn\t\xff\xc3\xa9a"
+		b := make([]byte, rnd.IntN(7))
+		for j := range b {
+			b[j] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		out := escapeText(b)
+		if prev, ok := seen[out]; ok && prev != string(b) {
+			t.Fatalf("%q and %q both print %q", prev, b, out)
+		}
+		seen[out] = string(b)
+		if got := unescapeText(out); got != string(b) {
+			t.Fatalf("%q prints %q, which reads back as %q", b, out, got)
+		}
+	}
+}
+
+// unescapeText reads back what escapeText printed, by the rules tap's help
+// gives: line breaks removed, then bash's printf %b's escapes.
+func unescapeText(s string) string {
+	s = strings.ReplaceAll(s, "\n", "")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case '\\':
+			b.WriteByte('\\')
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'x':
+			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(v))
+			i += 2
+		case 'u', 'U':
+			n := map[byte]int{'u': 4, 'U': 8}[s[i]]
+			v, _ := strconv.ParseUint(s[i+1:i+1+n], 16, 32)
+			b.WriteRune(rune(v))
+			i += n
+		}
+	}
+	return b.String()
 }
