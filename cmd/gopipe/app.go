@@ -94,6 +94,8 @@ func dispatch(e *command.Env, args []string) int {
 			return man(e, args[1:])
 		case "--completion":
 			return completion(e, args[1:])
+		case completeCommand:
+			return complete(e, args[1:])
 		case "help":
 			if len(args) > 1 && args[1] == "--man" {
 				return man(e, args[2:])

@@ -33,6 +33,9 @@ type Spec struct {
 	// the command as invoked.
 	Intro, Outro string
 	Options      []Option
+	// Operands says what completes the operands; CompleteNothing (the
+	// zero value) leaves them to the shell's default, file names.
+	Operands Completion
 	// GNU marks the commands modelled on GNU tools (mkfifo, cat, tee):
 	// their messages start with the command's own name, and usage errors
 	// exit 1, as GNU's do. gopipe's own commands say "gopipe: " and exit 2.
@@ -82,7 +85,7 @@ type Completion int
 const (
 	CompleteNothing  Completion = iota
 	CompleteFile                // file names
-	CompleteEndpoint            // the endpoint names of serve and dial
+	CompleteEndpoint            // the endpoint names that dial reaches
 	CompleteCommand             // a command to run
 )
 

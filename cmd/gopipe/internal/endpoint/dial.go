@@ -16,6 +16,7 @@ var Dial = &command.Spec{
 	Name:     "dial",
 	Summary:  "connect stdin and stdout to a named pipe or socket",
 	Synopsis: "[OPTION]... NAME",
+	Operands: command.CompleteEndpoint,
 	Intro: `Connect to the named pipe (Windows) or Unix socket NAME, after checking that
 it is served by you, root/SYSTEM or the Administrators: copy stdin to it and
 it to stdout. At the end of stdin the connection is half-closed (a

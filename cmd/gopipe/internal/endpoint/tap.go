@@ -23,6 +23,7 @@ var Tap = &command.Spec{
 	Name:     "tap",
 	Summary:  "relay clients to another pipe, printing the traffic",
 	Synopsis: "[--hex|--text] [--wait DURATION] [--grace DURATION] [--trust USER]... NAME UPSTREAM",
+	Operands: command.CompleteEndpoint,
 	Intro: `Listen on NAME, connect each client to UPSTREAM, forward the bytes both ways
 unchanged, and print every chunk on stdout with its direction (c>s: client to
 server, s>c: server to client), time and offset: a sniffer that needs no
