@@ -1,0 +1,62 @@
+// Package proc reads what the OS tells of running processes: command
+// lines, owners, open files, and where and in which system call each one
+// sleeps. It observes and never acts: nothing here signals or traces a
+// process, and the only files it opens are the OS's descriptions of them.
+// Linux reads /proc; elsewhere every function returns an error wrapping
+// errors.ErrUnsupported.
+package proc
+
+import "io/fs"
+
+// Process is one process, as far as the caller may see it.
+type Process struct {
+	PID, PPID int
+	UID       int
+	// Command is its argument vector; a process that has not yet exec'd
+	// (a shell's child opening a redirection) shows its parent's.
+	Command []string
+	// Wchan is the kernel function it sleeps in ("wait_for_partner",
+	// "pipe_read"), or "" when it runs or the caller may not know.
+	Wchan string
+}
+
+// File is one open file descriptor of a process.
+type File struct {
+	FD       int
+	Dev, Ino uint64
+	Mode     fs.FileMode // the file's type bits (fs.ModeNamedPipe, ...)
+	// Flags are its open flags (O_RDONLY, O_WRONLY, O_RDWR, ...), -1 if
+	// unknown.
+	Flags int
+	// Target is what the descriptor names: a path, "pipe:[INODE]",
+	// "socket:[INODE]".
+	Target string
+}
+
+// Syscall is the system call a process is blocked in, with its arguments.
+type Syscall struct {
+	Nr   int
+	Args [6]uint64
+}
+
+// PIDs lists the processes that exist now.
+func PIDs() ([]int, error) { return pids() }
+
+// Get describes process pid.
+func Get(pid int) (Process, error) { return get(pid) }
+
+// Files lists pid's open descriptors; another user's are an error
+// wrapping fs.ErrPermission unless the caller is privileged.
+func Files(pid int) ([]File, error) { return files(pid) }
+
+// BlockedIn is the system call pid is blocked in. Reading it takes the
+// right to trace pid (root, or the same user where Yama allows it); a
+// process not in a system call is an error.
+func BlockedIn(pid int) (Syscall, error) { return blockedIn(pid) }
+
+// CString reads the NUL-terminated string at addr in pid's memory (a path
+// a system call was given), with the same rights as BlockedIn.
+func CString(pid int, addr uint64) (string, error) { return cString(pid, addr) }
+
+// Uint64 reads the 8 bytes at addr in pid's memory, in the machine's order.
+func Uint64(pid int, addr uint64) (uint64, error) { return readUint64(pid, addr) }

@@ -1,0 +1,196 @@
+package proc
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+func pids() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var ps []int
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil {
+			ps = append(ps, pid)
+		}
+	}
+	return ps, nil
+}
+
+func get(pid int) (Process, error) {
+	dir := "/proc/" + strconv.Itoa(pid)
+	p := Process{PID: pid}
+	status, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return p, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		f := strings.Fields(v)
+		switch {
+		case k == "PPid" && len(f) > 0:
+			p.PPID, _ = strconv.Atoi(f[0])
+		case k == "Uid" && len(f) > 0:
+			p.UID, _ = strconv.Atoi(f[0]) // the real uid, as ps shows it
+		}
+	}
+	if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
+		for _, a := range bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0}) {
+			p.Command = append(p.Command, string(a))
+		}
+	}
+	if len(p.Command) == 1 && p.Command[0] == "" {
+		p.Command = nil
+	}
+	if len(p.Command) == 0 {
+		// A kernel thread, or a zombie: its name, as ps shows it.
+		if b, err := os.ReadFile(dir + "/comm"); err == nil {
+			p.Command = []string{"[" + strings.TrimSpace(string(b)) + "]"}
+		}
+	}
+	// "0" when the process runs, or when the caller may not know.
+	if b, err := os.ReadFile(dir + "/wchan"); err == nil && string(b) != "0" {
+		p.Wchan = string(b)
+	}
+	return p, nil
+}
+
+func files(pid int) ([]File, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var out []File
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		f := File{FD: fd, Flags: -1}
+		var st unix.Stat_t
+		// stat follows the magic link to the open file itself, what
+		// fuser does: a FIFO's identity, even once renamed or removed.
+		if err := unix.Stat(dir+"/"+n, &st); err != nil {
+			continue // closed meanwhile
+		}
+		f.Dev, f.Ino, f.Mode = uint64(st.Dev), st.Ino, typeBits(st.Mode)
+		f.Target, _ = os.Readlink(dir + "/" + n)
+		f.Flags = fdFlags(pid, n)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func typeBits(m uint32) fs.FileMode {
+	switch m & unix.S_IFMT {
+	case unix.S_IFIFO:
+		return fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		return fs.ModeSocket
+	case unix.S_IFDIR:
+		return fs.ModeDir
+	case unix.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		return fs.ModeDevice
+	case unix.S_IFLNK:
+		return fs.ModeSymlink
+	}
+	return 0
+}
+
+// fdFlags reads the open flags of pid's descriptor fd from fdinfo, in
+// octal there; -1 if it cannot.
+func fdFlags(pid int, fd string) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/fdinfo/" + fd)
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 8, 64); err == nil {
+				return int(n)
+			}
+		}
+	}
+	return -1
+}
+
+func blockedIn(pid int) (Syscall, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/syscall"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Syscall{}, err
+	}
+	// "NR ARG1 ... ARG6 SP PC", or "running", or "-1 SP PC" outside a call.
+	f := strings.Fields(string(b))
+	if len(f) < 7 {
+		return Syscall{}, &os.PathError{Op: "read", Path: path, Err: errors.New("not in a system call")}
+	}
+	var s Syscall
+	if s.Nr, err = strconv.Atoi(f[0]); err != nil {
+		return Syscall{}, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	for i := range s.Args {
+		v, err := strconv.ParseUint(strings.TrimPrefix(f[i+1], "0x"), 16, 64)
+		if err != nil {
+			return Syscall{}, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		s.Args[i] = v
+	}
+	return s, nil
+}
+
+// readMem reads up to len(b) bytes at addr of pid's memory.
+func readMem(pid int, addr uint64, b []byte) (int, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/mem")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if addr > 1<<63 {
+		return 0, fmt.Errorf("address %#x: %w", addr, fs.ErrInvalid)
+	}
+	return f.ReadAt(b, int64(addr))
+}
+
+func cString(pid int, addr uint64) (string, error) {
+	b := make([]byte, unix.PathMax)
+	n, err := readMem(pid, addr, b)
+	if i := bytes.IndexByte(b[:n], 0); i >= 0 {
+		return string(b[:i]), nil
+	}
+	if err == nil {
+		err = errors.New("no end to the string")
+	}
+	return "", err
+}
+
+func readUint64(pid int, addr uint64) (uint64, error) {
+	var b [8]byte
+	if _, err := readMem(pid, addr, b[:]); err != nil {
+		return 0, err
+	}
+	return binary.NativeEndian.Uint64(b[:]), nil
+}
