@@ -54,8 +54,11 @@ func usageOf(path string) (Usage, error) {
 				mine = append(mine, f)
 			}
 		}
+		if len(mine) == 0 && proc.Wchan(pid) != wchanOpen {
+			continue
+		}
 		p, err := proc.Get(pid)
-		if err != nil || (len(mine) == 0 && p.Wchan != wchanOpen) {
+		if err != nil {
 			continue
 		}
 		up := Process{PID: pid, Command: p.Command, UID: p.UID, User: cachedUserName(names, p.UID)}
@@ -67,14 +70,14 @@ func usageOf(path string) (Usage, error) {
 			continue
 		}
 		for _, f := range mine {
-			r, w := ends(f.Flags)
+			r, w := ends(proc.FileFlags(pid, f.FD))
 			up.Read, up.Write = up.Read || r, up.Write || w
 		}
 		up.Waiting = waiting(pid, p.Wchan, mine, files)
 		u.Holders = append(u.Holders, up)
 		if u.Buffered < 0 {
 			for _, f := range mine {
-				if r, _ := ends(f.Flags); r {
+				if r, _ := ends(proc.FileFlags(pid, f.FD)); r {
 					u.Buffered, u.Capacity = buffered(pid, f.FD, dev, ino)
 					break
 				}
@@ -178,7 +181,10 @@ func waiting(pid int, wchan string, mine, files []proc.File) string {
 		return ""
 	}
 	for _, f := range files {
-		r, w := ends(f.Flags)
+		if f.Mode&fs.ModeNamedPipe == 0 {
+			continue
+		}
+		r, w := ends(proc.FileFlags(pid, f.FD))
 		if f.Mode&fs.ModeNamedPipe != 0 && ((read && r) || (!read && w)) && !contains(mine, f) {
 			return "" // it may wait on that one
 		}

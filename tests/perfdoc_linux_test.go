@@ -22,8 +22,8 @@ func TestPerformanceCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the benchmarks once each")
 	}
-	for _, tool := range []string{"pv", "socat", "hyperfine"} {
-		testenv.Tool(t, tool, tool)
+	for tool, pkg := range map[string]string{"pv": "pv", "socat": "socat", "hyperfine": "hyperfine", "fuser": "psmisc"} {
+		testenv.Tool(t, tool, pkg)
 	}
 	text, err := os.ReadFile("../docs/performance.md")
 	if err != nil {
@@ -43,6 +43,7 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^bench/startup\.sh \d+$`), "bench/startup.sh 3", "| README build |"},
 		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
 		{regexp.MustCompile(`^bench/signals\.sh \d+$`), "bench/signals.sh 1", "| gopipe cat f | TERM |"},
+		{regexp.MustCompile(`^bench/info\.sh \d+ \d+$`), "bench/info.sh 10 2", "| gopipe info |"},
 	}
 	cmds := regexp.MustCompile(`(?m)^    ((?:[A-Z_]+=\S+ )?(?:go test|bench/)\S*.*)$`).FindAllStringSubmatch(string(text), -1)
 	if len(cmds) < len(shrink) {

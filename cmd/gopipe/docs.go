@@ -503,7 +503,16 @@ sddl
     Windows: the security descriptor; null on Unix
 server_pid, instances, max_instances
     Windows: the server's pid (when it answers), the pipe's current and
-    maximum instances; null on Unix`},
+    maximum instances; null on Unix
+held_by, opening
+    info, of a FIFO, on Linux: the processes that hold it open, and those
+    blocked opening it; each {pid, user, uid, command (an array), read,
+    write, waiting ("open", "read", "write" or null), sure (an opener
+    known to open this FIFO)}; null in ls, for others, and elsewhere
+buffered, capacity, partial
+    info, of a FIFO, on Linux: the bytes in its pipe and its size (null
+    unless a reader holds it), and whether other users' processes could
+    not be seen`},
 	{"SEE ALSO", `mkfifo(1), cat(1), tee(1), socat(1), pv(1), fifo(7), pipe(7).
 docs/commands.md and docs/design.md in gopipe's sources.`},
 }

@@ -25,12 +25,6 @@ type File struct {
 	FD       int
 	Dev, Ino uint64
 	Mode     fs.FileMode // the file's type bits (fs.ModeNamedPipe, ...)
-	// Flags are its open flags (O_RDONLY, O_WRONLY, O_RDWR, ...), -1 if
-	// unknown.
-	Flags int
-	// Target is what the descriptor names: a path, "pipe:[INODE]",
-	// "socket:[INODE]".
-	Target string
 }
 
 // Syscall is the system call a process is blocked in, with its arguments.
@@ -46,8 +40,22 @@ func PIDs() ([]int, error) { return pids() }
 func Get(pid int) (Process, error) { return get(pid) }
 
 // Files lists pid's open descriptors; another user's are an error
-// wrapping fs.ErrPermission unless the caller is privileged.
+// wrapping fs.ErrPermission unless the caller is privileged. It reads only
+// what identifies each file, to be cheap enough to call for every process;
+// FileFlags and FileTarget tell more of one.
 func Files(pid int) ([]File, error) { return files(pid) }
+
+// FileFlags are the open flags of pid's descriptor fd (O_RDONLY, O_WRONLY,
+// O_RDWR, ...), -1 if unknown.
+func FileFlags(pid, fd int) int { return fileFlags(pid, fd) }
+
+// FileTarget is what pid's descriptor fd names: a path, "pipe:[INODE]",
+// "socket:[INODE]"; "" if unknown.
+func FileTarget(pid, fd int) string { return fileTarget(pid, fd) }
+
+// Wchan is the kernel function pid sleeps in, "" if it runs or the caller
+// may not know: cheaper than Get, for a scan.
+func Wchan(pid int) string { return wchan(pid) }
 
 // BlockedIn is the system call pid is blocked in. Reading it takes the
 // right to trace pid (root, or the same user where Yama allows it); a

@@ -63,10 +63,7 @@ func get(pid int) (Process, error) {
 			p.Command = []string{"[" + strings.TrimSpace(string(b)) + "]"}
 		}
 	}
-	// "0" when the process runs, or when the caller may not know.
-	if b, err := os.ReadFile(dir + "/wchan"); err == nil && string(b) != "0" {
-		p.Wchan = string(b)
-	}
+	p.Wchan = wchan(pid)
 	return p, nil
 }
 
@@ -81,25 +78,46 @@ func files(pid int) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []File
+	// One stat each, relative to the open directory, and nothing more: a
+	// scan of every process (gopipe info) must cost no more than fuser's.
+	dfd := int(d.Fd())
+	out := make([]File, 0, len(names))
 	for _, n := range names {
 		fd, err := strconv.Atoi(n)
 		if err != nil {
 			continue
 		}
-		f := File{FD: fd, Flags: -1}
 		var st unix.Stat_t
-		// stat follows the magic link to the open file itself, what
-		// fuser does: a FIFO's identity, even once renamed or removed.
-		if err := unix.Stat(dir+"/"+n, &st); err != nil {
+		// stat follows the magic link to the open file itself, as fuser
+		// does: a FIFO's identity, even once renamed or removed.
+		if err := unix.Fstatat(dfd, n, &st, 0); err != nil {
 			continue // closed meanwhile
 		}
-		f.Dev, f.Ino, f.Mode = uint64(st.Dev), st.Ino, typeBits(st.Mode)
-		f.Target, _ = os.Readlink(dir + "/" + n)
-		f.Flags = fdFlags(pid, n)
-		out = append(out, f)
+		out = append(out, File{FD: fd, Dev: uint64(st.Dev), Ino: st.Ino, Mode: typeBits(st.Mode)})
 	}
 	return out, nil
+}
+
+func fileFlags(pid, fd int) int { return fdFlags(pid, strconv.Itoa(fd)) }
+
+func fileTarget(pid, fd int) string {
+	t, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd))
+	return t
+}
+
+func wchan(pid int) string {
+	// "0" when the process runs, or when the caller may not know.
+	var buf [64]byte
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/wchan")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	n, _ := f.Read(buf[:])
+	if w := string(buf[:n]); w != "0" {
+		return w
+	}
+	return ""
 }
 
 func typeBits(m uint32) fs.FileMode {

@@ -17,3 +17,6 @@ func files(int) ([]File, error)              { return nil, unsupported("listing 
 func blockedIn(int) (Syscall, error)         { return Syscall{}, unsupported("reading a system call") }
 func cString(int, uint64) (string, error)    { return "", unsupported("reading a process's memory") }
 func readUint64(int, uint64) (uint64, error) { return 0, unsupported("reading a process's memory") }
+func fileFlags(int, int) int                 { return -1 }
+func fileTarget(int, int) string             { return "" }
+func wchan(int) string                       { return "" }

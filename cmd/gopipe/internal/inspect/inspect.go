@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
@@ -42,9 +44,18 @@ which: on Unix the file NAME (as mkfifo, cat and tee take it) and the endpoint
 NAME of serve, dial and tap; on Windows a file NAME in the current directory
 and the pipe \\.\pipe\NAME. With --json, an array with one object each.
 
+Of a FIFO, on Linux, info also shows who uses it now: each process that holds
+it open (pid, user, which end, whether it waits for data or for room, command
+line), each blocked opening it and waiting for the other end, and the bytes
+in its pipe. It changes nothing it looks at (no FIFO is opened: the bytes are
+counted through a reader that holds it already).
+
 `,
-	Options: jsonOptions,
-	Run:     runInfo,
+	Options: append(append([]command.Option(nil), jsonOptions...),
+		command.Option{Long: "watch", Arg: command.OptionalArg, ArgName: "INTERVAL", Help: "redraw every INTERVAL (default 1s; 0.5 or 500ms)\nuntil ctrl-C or until NAME is gone"},
+		command.Option{Long: "count", Arg: command.RequiredArg, ArgName: "N", Help: "with --watch, stop after N frames"},
+	),
+	Run: runInfo,
 }
 
 var jsonOptions = []command.Option{{Long: "json", Help: "print a JSON array of entries rather than text\n(fields: JSON OUTPUT in gopipe --man)"}}
@@ -85,7 +96,7 @@ func runLs(e *command.Env, p *command.Parsed) int {
 	}
 	if asJSON(p) {
 		var out strings.Builder
-		writeEntries(&out, infos, runtime.GOOS != "windows")
+		writeEntries(&out, infos, nil, runtime.GOOS != "windows")
 		return max(status, e.Print(out.String()))
 	}
 	var out strings.Builder
@@ -112,21 +123,94 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 	if len(operands) != 1 {
 		return e.Usage(errors.New("info takes one NAME"))
 	}
-	found, err := fifo.Lookup(operands[0])
+	name := operands[0]
+	watch, interval, count := false, time.Second, 0
+	for _, o := range p.Opts {
+		switch o.Key() {
+		case "watch":
+			watch = true
+			if o.HasValue {
+				var err error
+				// A bare number is seconds, as watch -n takes it.
+				if secs, ferr := strconv.ParseFloat(o.Value, 64); ferr == nil && secs > 0 && secs < 1e9 {
+					interval = time.Duration(secs * float64(time.Second))
+				} else if interval, err = o.Duration(); err != nil || interval <= 0 {
+					return e.Usage(fmt.Errorf("invalid --watch interval %s", command.Quote(o.Value)))
+				}
+			}
+		case "count":
+			n, err := strconv.Atoi(o.Value)
+			if err != nil || n < 1 {
+				return e.Usage(fmt.Errorf("invalid --count %s", command.Quote(o.Value)))
+			}
+			count = n
+		}
+	}
+	if count > 0 && !watch {
+		return e.Usage(errors.New("--count goes with --watch"))
+	}
+	if !watch {
+		return infoFrame(e, name, asJSON(p), "")
+	}
+	// On a terminal each frame replaces the last; elsewhere (a file, a
+	// test) they follow each other, a blank line (JSON: a newline) apart.
+	clear := "\n"
+	if asJSON(p) {
+		clear = ""
+	}
+	if f, ok := e.Stdout.(*os.File); ok && command.IsTerminal(f) {
+		clear = "\x1b[H\x1b[2J"
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for frame := 1; ; frame++ {
+		sep := clear
+		if frame == 1 && clear == "\n" {
+			sep = ""
+		}
+		if st := infoFrame(e, name, asJSON(p), sep); st != 0 {
+			// Gone: the end of a watch, once it has shown something.
+			if frame > 1 {
+				return 0
+			}
+			return st
+		}
+		if frame == count {
+			return 0
+		}
+		select {
+		case <-tick.C:
+		case <-e.Ctx.Done():
+			return 0
+		}
+	}
+}
+
+// infoFrame prints, after sep, what name means now, and who uses it.
+func infoFrame(e *command.Env, name string, asJSON bool, sep string) int {
+	found, err := fifo.Lookup(name)
 	if err != nil {
 		e.Errorf("info %s", command.StrerrorPath(err))
 		return 1
 	}
+	usages := make([]*fifo.Usage, len(found))
+	for i, in := range found {
+		if usages[i], err = usageOf(in); err != nil {
+			e.Errorf("info %s", command.StrerrorPath(err))
+			return 1
+		}
+	}
 	var out strings.Builder
-	if asJSON(p) {
-		writeEntries(&out, found, runtime.GOOS != "windows")
+	out.WriteString(sep)
+	if asJSON {
+		writeEntries(&out, found, usages, runtime.GOOS != "windows")
 		return e.Print(out.String())
 	}
 	for i, in := range found {
 		if i > 0 {
 			out.WriteString("\n")
 		}
-		writeInfo(&out, in)
+		writeInfo(&out, in, usages[i])
 	}
 	return e.Print(out.String())
 }
@@ -138,7 +222,7 @@ var namespaceLabels = map[fifo.Namespace]string{
 	fifo.NamespacePipes:     `pipes (\\.\pipe\)`,
 }
 
-func writeInfo(w io.Writer, in fifo.Info) {
+func writeInfo(w io.Writer, in fifo.Info, u *fifo.Usage) {
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {
@@ -163,6 +247,9 @@ func writeInfo(w io.Writer, in fifo.Info) {
 	}
 	if in.Instances >= 0 || in.MaxInstances >= 0 {
 		line("instances", instances(in))
+	}
+	if u != nil {
+		writeUsage(tw, u)
 	}
 	tw.Flush()
 }

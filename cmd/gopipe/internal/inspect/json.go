@@ -32,6 +32,13 @@ type entry struct {
 	ServerPID    *int    `json:"server_pid"`
 	Instances    *int    `json:"instances"`
 	MaxInstances *int    `json:"max_instances"`
+	// Who uses a FIFO now (info only; null in ls, for what is not a
+	// FIFO, and where the OS does not tell).
+	HeldBy   []jsonProcess `json:"held_by"`
+	Opening  []jsonProcess `json:"opening"`
+	Buffered *int          `json:"buffered"`
+	Capacity *int          `json:"capacity"`
+	Partial  *bool         `json:"partial"`
 }
 
 // nonEmpty is &s, or nil for "".
@@ -50,7 +57,7 @@ func known(n int, unknown int) *int {
 	return &n
 }
 
-func toEntry(in fifo.Info, unix bool) entry {
+func toEntry(in fifo.Info, u *fifo.Usage, unix bool) entry {
 	e := entry{
 		Name:         in.Name,
 		Path:         in.Path,
@@ -67,6 +74,10 @@ func toEntry(in fifo.Info, unix bool) entry {
 		mode := fmt.Sprintf("%04o", uint32(in.Mode.Perm()))
 		str := lsMode(in)
 		e.Mode, e.ModeString = &mode, &str
+	}
+	if u != nil {
+		e.HeldBy, e.Opening = jsonProcesses(u.Holders, true), jsonProcesses(u.Opening, false)
+		e.Buffered, e.Capacity, e.Partial = known(u.Buffered, -1), known(u.Capacity, -1), &u.Partial
 	}
 	return e
 }
@@ -87,12 +98,20 @@ func lsMode(in fifo.Info) string {
 }
 
 // writeEntries writes infos as the JSON array of entries, a line at the
-// end: [] for none, never null.
-func writeEntries(w io.Writer, infos []fifo.Info, unix bool) {
+// end: [] for none, never null. usages, if not nil, go with infos.
+func writeEntries(w io.Writer, infos []fifo.Info, usages []*fifo.Usage, unix bool) {
 	entries := make([]entry, 0, len(infos))
-	for _, in := range infos {
-		entries = append(entries, toEntry(in, unix))
+	for i, in := range infos {
+		var u *fifo.Usage
+		if usages != nil {
+			u = usages[i]
+		}
+		entries = append(entries, toEntry(in, u, unix))
 	}
-	b, _ := json.MarshalIndent(entries, "", "  ") // entries always marshal
-	w.Write(append(b, '\n'))
+	// Command lines keep their < > & as they are: this JSON goes to
+	// scripts, not into HTML.
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	enc.Encode(entries) // entries always marshal; a write error shows in Print
 }

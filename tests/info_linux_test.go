@@ -1,0 +1,95 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wchanOf is where pid sleeps in the kernel.
+func wchanOf(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+	return string(b)
+}
+
+// The classic demo, mkfifo f; ls > f &: info names the shell's child that
+// waits in open for a reader, with its command line, and 100 looks at it
+// release nothing: the reader that comes then gets the whole listing.
+func TestInfoBlockedWriterDemo(t *testing.T) {
+	dir := t.TempDir()
+	gp := gopipe(t)
+	if out, err := exec.Command(gp, "mkfifo", filepath.Join(dir, "f")).CombinedOutput(); err != nil {
+		t.Fatalf("mkfifo: %v %s", err, out)
+	}
+	w := exec.Command("sh", "-c", "ls / > f")
+	w.Dir = dir
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Process.Kill(); w.Wait() })
+	// It blocks in open, which nothing outside announces: poll for it.
+	for deadline := time.Now().Add(time.Minute); wchanOf(w.Process.Pid) != "wait_for_partner"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never blocked in open")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	want := "opening:   " + strconv.Itoa(w.Process.Pid) + " root write, waiting for a reader: sh -c 'ls / > f'\n"
+	for i := 0; i < 100; i++ {
+		info := exec.Command(gp, "info", "f")
+		info.Dir = dir
+		out, err := info.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), "held by:   nobody\n") {
+			t.Fatalf("info %d: %v, want %q in:\n%s", i, err, want, out)
+		}
+		if wchanOf(w.Process.Pid) != "wait_for_partner" {
+			t.Fatalf("info %d released the writer", i)
+		}
+	}
+	cat := exec.Command(gp, "cat", "f")
+	cat.Dir = dir
+	got, err := cat.Output()
+	ls, _ := exec.Command("ls", "/").Output()
+	if err != nil || string(got) != string(ls) {
+		t.Fatalf("the reader got %q (%v), want ls's %q", got, err, ls)
+	}
+}
+
+// An ordinary user sees their own processes and is told that others' may
+// exist, rather than shown a guess.
+func TestInfoAsUserSaysWhatItCannotSee(t *testing.T) {
+	dir := ownedDir(t, userA, 0o755)
+	f := filepath.Join(dir, "f")
+	gp := gopipe(t)
+	if out, err := asUser(t, userA, nil, gp, "mkfifo", "-m", "0666", f).CombinedOutput(); err != nil {
+		t.Fatalf("mkfifo: %v %s", err, out)
+	}
+	// root holds it, and so does userA.
+	for _, cmd := range []*exec.Cmd{exec.Command("sh", "-c", "exec 3<>f; read x"), asUser(t, userA, nil, "sh", "-c", "exec 3<>f; read x")} {
+		cmd.Dir = dir
+		in, _ := cmd.StdinPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { in.Close(); cmd.Wait() })
+	}
+	var out string
+	for deadline := time.Now().Add(time.Minute); strings.Count(out, "read+write") < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("root's info never showed both holders:\n%s", out)
+		}
+		o, _ := exec.Command(gp, "info", f).Output()
+		out = string(o)
+	}
+	if strings.Contains(out, "note:") {
+		t.Errorf("root sees everything, and is told otherwise:\n%s", out)
+	}
+	o, errs, err := run(asUser(t, userA, nil, gp, "info", f), "")
+	if err != nil || strings.Count(o, "read+write") != 1 || !strings.Contains(o, " 20001 read+write") && !strings.Contains(o, "read+write: sh -c") || !strings.Contains(o, "note:      only your own processes are shown") {
+		t.Errorf("info as user %d: %v %s\n%s", userA, err, errs, o)
+	}
+}
