@@ -51,7 +51,7 @@ What a FILE names is what it names to every gopipe command: on Windows,
 \\.\pipe\NAME and //./pipe/NAME are named pipes, and a plain NAME (no slash,
 backslash or colon) is a file if one exists, and otherwise the named pipe
 \\.\pipe\NAME if one exists.
-`+progressOutro,
+` + progressOutro,
 	Run: runCat,
 }
 

@@ -45,7 +45,7 @@ modes tee exits as soon as every output is a broken pipe, even while no
 input comes. What a FILE names is what it names to every gopipe command: on
 Windows, \\.\pipe\NAME and //./pipe/NAME are named pipes, and a bare NAME
 that is no file here but a pipe (gopipe mkfifo NAME) is that pipe.
-`+progressOutro,
+` + progressOutro,
 	Run: runTee,
 }
 
