@@ -136,7 +136,7 @@ func TestProgressWaitingInTerminal(t *testing.T) {
 		}
 		f.Close()
 		screen := term.done()
-		if strings.Contains(screen, "waiting") || !regexp.MustCompile(`(?m)^ +3B ` + reTime + ` ` + reRate + ` *$`).MatchString(screen) {
+		if strings.Contains(screen, "waiting") || !regexp.MustCompile(`(?m)^ +3B `+reTime+` `+reRate+` *$`).MatchString(screen) {
 			t.Errorf("%s: want the summary in place of the hint:\n%s", tc.command, screen)
 		}
 	}
