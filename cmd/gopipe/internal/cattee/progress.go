@@ -90,16 +90,17 @@ func newProgressConfig() progressConfig { return progressConfig{size: -1} }
 // ones, but --force, which next to cat's options would read as forcing
 // the copy: --force-progress, which pv's --force still abbreviates.
 var progressOptions = []command.Option{
-	{Long: "progress", Help: "show bytes, elapsed time and rate on standard\n" +
-		"error if it is a terminal, with a bar, percentage\n" +
-		"and ETA when the size is known (--size, or the\n" +
-		"input is regular files); a summary stays at the end"},
-	{Long: "force-progress", Help: "show --progress's lines even if standard error\n" +
-		"is not a terminal: a line a second (pv's --force)"},
-	{Long: "numeric", Help: "write a number a second to standard error instead\n" +
-		"of the line, as pv -n: the percentage done, or\n" +
+	{Long: "progress", Help: "show bytes, elapsed time and rate on\n" +
+		"standard error if it is a terminal, with a bar,\n" +
+		"percentage and ETA when the size is known\n" +
+		"(--size, or all input from regular files),\n" +
+		"and a summary at the end"},
+	{Long: "force-progress", Help: "show those lines even if standard error is\n" +
+		"not a terminal, one a second (pv's --force)"},
+	{Long: "numeric", Help: "write a number a second to standard error\n" +
+		"instead, as pv -n: the percentage done, or\n" +
 		"the bytes copied when the size is unknown"},
-	{Long: "size", Arg: command.RequiredArg, ArgName: "SIZE", Help: "the total expected, for the bar, percentage and ETA"},
+	{Long: "size", Arg: command.RequiredArg, ArgName: "SIZE", Help: "the total expected, for the percentage"},
 	{Long: "rate-limit", Arg: command.RequiredArg, ArgName: "RATE", Help: "copy at most RATE bytes a second"},
 }
 
@@ -242,8 +243,10 @@ func (p *progress) run(interval time.Duration) {
 		select {
 		case <-p.stop:
 			return
-		case now := <-t.C:
-			p.tick(now)
+		case <-t.C:
+			// Now, not the tick's time: the count is taken now, and this
+			// goroutine may have run late.
+			p.tick(time.Now())
 		}
 	}
 }
