@@ -27,7 +27,7 @@ var Cat = &command.Spec{
 With no FILE, or when FILE is -, read standard input.
 
 `,
-	Options: []command.Option{
+	Options: append([]command.Option{
 		{Short: 'A', Long: "show-all", Help: "equivalent to -vET"},
 		{Short: 'b', Long: "number-nonblank", Help: "number nonempty output lines, overrides -n"},
 		{Short: 'e', Help: "equivalent to -vE"},
@@ -38,8 +38,7 @@ With no FILE, or when FILE is -, read standard input.
 		{Short: 'T', Long: "show-tabs", Help: "display TAB characters as ^I"},
 		{Short: 'u', Help: "(ignored)"},
 		{Short: 'v', Long: "show-nonprinting", Help: "use ^ and M- notation, except for LFD and TAB"},
-		{Long: "progress", Help: "show bytes, rate and elapsed time on standard\nerror if it is a terminal, with a bar and ETA\nwhen the inputs are all regular files"},
-	},
+	}, progressOptions...),
 	// GNU cat's long options table, whose order its "ambiguous" message
 	// lists.
 	LongOrder: []string{"number-nonblank", "number", "squeeze-blank", "show-nonprinting", "show-ends", "show-tabs", "show-all"},
@@ -53,7 +52,7 @@ What a FILE names is what it names to every gopipe command: on Windows,
 \\.\pipe\NAME and //./pipe/NAME are named pipes, and a plain NAME (no slash,
 backslash or colon) is a file if one exists, and otherwise the named pipe
 \\.\pipe\NAME if one exists.
-`,
+` + progressOutro,
 	Run: runCat,
 }
 
@@ -65,8 +64,15 @@ const catBufSize = 128 << 10
 // cancellably) and Windows named pipes, and can show progress.
 func runCat(e *command.Env, p *command.Parsed) int {
 	var f catFormat
-	showProgress := false
+	pc := newProgressConfig()
 	for _, o := range p.Opts {
+		if handled, err := pc.set(o); handled {
+			if err != nil {
+				e.Errorf("%s", err)
+				return command.StatusFailure
+			}
+			continue
+		}
 		switch o.Key() {
 		case "number-nonblank":
 			f.number, f.nonblank = true, true
@@ -88,15 +94,13 @@ func runCat(e *command.Env, p *command.Parsed) int {
 			f.nonprinting, f.tabs = true, true
 		case "u":
 			// Ignored, as by GNU: output is never held back anyway.
-		case "progress":
-			showProgress = true
 		}
 	}
 	names := p.Operands
 	if len(names) == 0 {
 		names = []string{"-"}
 	}
-	c := &catter{e: e, buf: make([]byte, catBufSize)}
+	c := &catter{e: e, buf: make([]byte, catBufSize), lim: newLimiter(e.Ctx, pc.rate)}
 	if f.active() {
 		c.format = &f
 	}
@@ -106,10 +110,9 @@ func runCat(e *command.Env, p *command.Parsed) int {
 			c.outReg = fi
 		}
 	}
-	if showProgress {
-		c.prog = newProgress(e, inputSize(e, names))
-		defer c.prog.finish()
-	}
+	c.prog = newProgress(e, pc, func() int64 { return inputSize(e, names) })
+	defer c.prog.finish()
+	e.Stderr = c.prog.stderr(e.Stderr)
 	return c.run(names)
 }
 
@@ -122,6 +125,7 @@ type catter struct {
 	buf     []byte
 	out     []byte // formatted output, reused
 	prog    *progress
+	lim     *limiter // nil: no --rate-limit
 }
 
 // errWrite marks a failure to write stdout, which ends cat, as opposed to a
@@ -157,6 +161,9 @@ func (c *catter) run(names []string) int {
 	if c.format != nil && c.format.pendingCR {
 		// A CR at the very end was held back in case a LF followed.
 		if _, err := c.write([]byte{'\r'}); err != nil {
+			if e.Ctx.Err() != nil {
+				return 128 + 2
+			}
 			return c.writeFailed(err)
 		}
 	}
@@ -189,7 +196,9 @@ func (c *catter) catOne(name string) error {
 		f, _ = r.(*os.File)
 	} else {
 		var err error
+		c.prog.waitFor("writer", name)
 		f, err = openInput(c.e.Ctx, name)
+		c.prog.opened()
 		if err != nil {
 			return err
 		}
@@ -213,7 +222,9 @@ func (c *catter) catOne(name string) error {
 	if c.format != nil {
 		return c.copyFormatted(r)
 	}
-	if f != nil && c.outFile != nil {
+	// A rate-limited copy goes through the buffer, a chunk at a time: the
+	// kernel's copies move as much as they can in one call.
+	if f != nil && c.outFile != nil && c.lim == nil {
 		if _, handled, err := zerocopy.Copy(c.outFile, f, c.prog.add); handled {
 			if err != nil {
 				return classifyCopyError(err)
@@ -227,8 +238,12 @@ func (c *catter) catOne(name string) error {
 	return c.copyBuffered(r)
 }
 
-// write writes p to stdout, counting it for the progress line.
+// write writes p to stdout, counting it for the progress line, and no
+// faster than the rate limit allows.
 func (c *catter) write(p []byte) (int, error) {
+	if c.lim != nil {
+		return c.writeLimited(p)
+	}
 	n, err := c.e.Stdout.Write(p)
 	c.prog.add(int64(n))
 	if err == nil && n < len(p) {
@@ -237,13 +252,55 @@ func (c *catter) write(p []byte) (int, error) {
 	return n, err
 }
 
-// copyBuffered copies r to stdout through user space.
+// writeLimited writes p a chunk at a time, each when the limiter lets it
+// go; an interrupted wait is an error of its own, not a failed write.
+func (c *catter) writeLimited(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		k := min(len(p)-done, c.lim.chunk())
+		if err := c.lim.wait(k); err != nil {
+			return done, &errInterrupted{err}
+		}
+		n, err := c.e.Stdout.Write(p[done : done+k])
+		c.prog.add(int64(n))
+		done += n
+		if err == nil && n < k {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// errInterrupted is a wait that the command's context ended.
+type errInterrupted struct{ err error }
+
+func (e *errInterrupted) Error() string { return e.err.Error() }
+func (e *errInterrupted) Unwrap() error { return e.err }
+
+// writeError is the error of a failed c.write, as the copy loops return it.
+func writeError(err error) error {
+	var ie *errInterrupted
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &errWrite{err}
+}
+
+// copyBuffered copies r to stdout through user space; when the rate is
+// limited, a chunk at a time, so that the output flows evenly.
 func (c *catter) copyBuffered(r io.Reader) error {
+	buf := c.buf
+	if c.lim != nil {
+		buf = buf[:min(len(buf), c.lim.chunk())]
+	}
 	for {
-		n, err := r.Read(c.buf)
+		n, err := r.Read(buf)
 		if n > 0 {
-			if _, werr := c.write(c.buf[:n]); werr != nil {
-				return &errWrite{werr}
+			if _, werr := c.write(buf[:n]); werr != nil {
+				return writeError(werr)
 			}
 		}
 		if err == io.EOF {
@@ -265,7 +322,7 @@ func (c *catter) copyFormatted(r io.Reader) error {
 			c.out = c.format.append(c.out[:0], c.buf[:n])
 			if len(c.out) > 0 {
 				if _, werr := c.write(c.out); werr != nil {
-					return &errWrite{werr}
+					return writeError(werr)
 				}
 			}
 		}

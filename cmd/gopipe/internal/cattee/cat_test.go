@@ -440,7 +440,7 @@ func TestCatProgressSilentWithoutTerminal(t *testing.T) {
 	defer errFile.Close()
 	var out bytes.Buffer
 	e := command.NewEnv(context.Background(), strings.NewReader(""), &out, errFile)
-	if p := newProgress(e, 10); p != nil {
+	if p := newProgress(e, progressConfig{show: true, size: 10}, nil); p != nil {
 		t.Errorf("newProgress with stderr a file: %v, want nil", p)
 	}
 	status, _ := runEnv(e, []string{"gopipe", "cat", "--progress", a})

@@ -23,14 +23,13 @@ var Tee = &command.Spec{
 	Intro: `Copy standard input to each FILE, and also to standard output.
 
 `,
-	Options: []command.Option{
+	Options: append([]command.Option{
 		{Short: 'a', Long: "append", Help: "append to the given FILEs, do not overwrite"},
 		{Short: 'i', Long: "ignore-interrupts", Help: "ignore interrupt signals"},
 		{Short: 'p', Help: "diagnose errors writing to non pipes"},
 		{Long: "output-error", Arg: command.OptionalArg, ArgName: "MODE", Help: "set behavior on write error.  See MODE below",
 			Values: outputErrorNames()},
-		{Long: "progress", Help: "show bytes, rate and elapsed time (and a bar\nwith ETA when stdin is a file) on standard\nerror, if it is a terminal"},
-	},
+	}, progressOptions...),
 	Outro: `MODE determines behavior with write errors on the outputs:
   warn           diagnose errors writing to any output
   warn-nopipe    diagnose errors writing to any output not a pipe
@@ -47,7 +46,7 @@ modes tee exits as soon as every output is a broken pipe, even while no
 input comes. What a FILE names is what it names to every gopipe command: on
 Windows, \\.\pipe\NAME and //./pipe/NAME are named pipes, and a bare NAME
 that is no file here but a pipe (gopipe mkfifo NAME) is that pipe.
-`,
+` + progressOutro,
 	Run: runTee,
 }
 
@@ -84,10 +83,18 @@ func outputErrorNames() []string {
 }
 
 func runTee(e *command.Env, p *command.Parsed) int {
-	t := &teeRun{e: e, ok: true}
+	t := &teeRun{e: e, ok: true, pc: newProgressConfig()}
 	for _, o := range p.Opts {
+		if handled, err := t.pc.set(o); handled {
+			if err != nil {
+				e.Errorf("%s", err)
+				return command.StatusFailure
+			}
+			continue
+		}
 		t.setOption(o)
 	}
+	t.lim = newLimiter(e.Ctx, t.pc.rate)
 	if t.ignoreInterrupts {
 		e.Ignore(os.Interrupt)
 	}
@@ -107,8 +114,6 @@ func (t *teeRun) setOption(o command.Opt) {
 		t.append = true
 	case "ignore-interrupts":
 		t.ignoreInterrupts = true
-	case "progress":
-		t.progress = true
 	case "p":
 		t.mode = outputErrorWarnNopipe
 	case "output-error":
@@ -128,9 +133,10 @@ type teeRun struct {
 	e                *command.Env
 	append           bool
 	ignoreInterrupts bool
-	progress         bool
 	mode             outputError
-	prog             *progress // nil unless --progress on a terminal
+	pc               progressConfig
+	prog             *progress // nil unless progress is shown
+	lim              *limiter  // nil: no --rate-limit
 
 	outs []*teeOutput // stdout first, then the FILEs in order, as GNU writes them
 	live int          // how many outs are still written to
@@ -161,10 +167,17 @@ func (t *teeRun) run(names []string) int {
 	e := t.e
 	t.outs = append(t.outs, &teeOutput{name: "standard output", w: e.Stdout, live: true})
 	defer t.closeFiles()
+	// Shown from the start, so that it tells when a FIFO waits for its
+	// reader (the clock stops meanwhile).
+	t.prog = newProgress(e, t.pc, func() int64 { return inputSize(e, []string{"-"}) })
+	defer t.prog.finish()
+	e.Stderr = t.prog.stderr(e.Stderr)
 	// Every output is opened before any input is read, as GNU does: in
 	// order, so that a FIFO waits for its reader before the next is opened.
 	for _, name := range names {
+		t.prog.waitFor("reader", name)
 		f, err := openTeeOutput(e.Ctx, name, t.append)
+		t.prog.opened()
 		if err != nil {
 			e.Errorf("%s: %s", command.Quotef(name), command.Strerror(err))
 			t.ok = false
@@ -187,15 +200,18 @@ func (t *teeRun) run(names []string) int {
 			defer stop()
 		}
 	}
-	if t.progress {
-		// Started once the outputs are open: waiting for a FIFO's reader
-		// is not part of the copy.
-		t.prog = newProgress(e, inputSize(e, []string{"-"}))
-		defer t.prog.finish()
+	var p pump
+	if t.lim == nil {
+		// A rate-limited copy reads a chunk at a time: the kernel's tee
+		// takes what the pipe holds.
+		p = newPipePump(t)
 	}
-	p := newPipePump(t)
 	if p == nil {
-		p = &bufPump{r: e.Stdin, buf: make([]byte, 128<<10)}
+		size := 128 << 10
+		if t.lim != nil {
+			size = t.lim.chunk()
+		}
+		p = &bufPump{r: e.Stdin, buf: make([]byte, size)}
 	}
 	if stop, status := t.pumpAll(p, broken); stop {
 		return status
@@ -299,6 +315,9 @@ func (t *teeRun) pumpAll(p pump, broken <-chan int) (stop bool, status int) {
 	for t.live > 0 {
 		r := fill()
 		if r.n > 0 {
+			if err := t.lim.wait(r.n); err != nil {
+				return true, 128 + 2
+			}
 			if stop, status := p.deliver(t, r.n); stop {
 				return true, status
 			}
