@@ -25,6 +25,7 @@ CGO_ENABLED=0 go build -tags urfave_cli_no_docs -o "$tmp/gopipe" ./cmd/gopipe
 "$tmp/gopipe" mkfifo "$tmp/f"
 sh -c 'exec 3<>"$1"; exec sleep 3600' sh "$tmp/f" &
 pids+=($!)
+until fuser -s "$tmp/f"; do sleep 0.01; done # held: fuser finds it
 for _ in $(seq "$procs"); do
 	sleep 3600 &
 	pids+=($!)
