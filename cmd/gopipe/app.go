@@ -37,6 +37,7 @@ var commands = []*command.Spec{
 	endpoint.Dial,
 	inspect.Ls,
 	inspect.Info,
+	inspect.Graph,
 	endpoint.Tap,
 }
 

@@ -68,3 +68,7 @@ func CString(pid int, addr uint64) (string, error) { return cString(pid, addr) }
 
 // Uint64 reads the 8 bytes at addr in pid's memory, in the machine's order.
 func Uint64(pid int, addr uint64) (uint64, error) { return readUint64(pid, addr) }
+
+// IO is the bytes pid has read and written so far, through any descriptor
+// (its rchar and wchar), with the right to trace it.
+func IO(pid int) (read, written int64, err error) { return procIO(pid) }

@@ -212,3 +212,20 @@ func readUint64(pid int, addr uint64) (uint64, error) {
 	}
 	return binary.NativeEndian.Uint64(b[:]), nil
 }
+
+func procIO(pid int) (read, written int64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		switch k {
+		case "rchar":
+			read, _ = strconv.ParseInt(v, 10, 64)
+		case "wchar":
+			written, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return read, written, nil
+}

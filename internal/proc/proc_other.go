@@ -20,3 +20,4 @@ func readUint64(int, uint64) (uint64, error) { return 0, unsupported("reading a 
 func fileFlags(int, int) int                 { return -1 }
 func fileTarget(int, int) string             { return "" }
 func wchan(int) string                       { return "" }
+func procIO(int) (int64, int64, error)       { return 0, 0, unsupported("reading a process's I/O") }

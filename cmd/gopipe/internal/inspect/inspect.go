@@ -126,24 +126,9 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 	name := operands[0]
 	watch, interval, count := false, time.Second, 0
 	for _, o := range p.Opts {
-		switch o.Key() {
-		case "watch":
-			watch = true
-			if o.HasValue {
-				var err error
-				// A bare number is seconds, as watch -n takes it.
-				if secs, ferr := strconv.ParseFloat(o.Value, 64); ferr == nil && secs > 0 && secs < 1e9 {
-					interval = time.Duration(secs * float64(time.Second))
-				} else if interval, err = o.Duration(); err != nil || interval <= 0 {
-					return e.Usage(fmt.Errorf("invalid --watch interval %s", command.Quote(o.Value)))
-				}
-			}
-		case "count":
-			n, err := strconv.Atoi(o.Value)
-			if err != nil || n < 1 {
-				return e.Usage(fmt.Errorf("invalid --count %s", command.Quote(o.Value)))
-			}
-			count = n
+		var err error
+		if watch, interval, count, err = watchOption(o, watch, interval, count); err != nil {
+			return e.Usage(err)
 		}
 	}
 	if count > 0 && !watch {

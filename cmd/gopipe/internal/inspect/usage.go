@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
@@ -27,11 +28,11 @@ func usageOf(in fifo.Info) (*fifo.Usage, error) {
 	return &u, nil
 }
 
-// commandLine is p's command line as one line, its words quoted where a
+// commandLine is a command line as one line, its words quoted where a
 // shell would need it and control characters escaped.
-func commandLine(p fifo.Process) string {
-	words := make([]string, len(p.Command))
-	for i, w := range p.Command {
+func commandLine(argv []string) string {
+	words := make([]string, len(argv))
+	for i, w := range argv {
 		words[i] = command.Quotef(w)
 	}
 	return strings.Join(words, " ")
@@ -83,7 +84,7 @@ func usageLines(u *fifo.Usage) [][2]string {
 		if w := waitingText(p); w != "" {
 			v += ", " + w
 		}
-		lines = append(lines, [2]string{key, v + ": " + commandLine(p)})
+		lines = append(lines, [2]string{key, v + ": " + commandLine(p.Command)})
 	}
 	if len(u.Holders) == 0 {
 		lines = append(lines, [2]string{"held by", "nobody"})
@@ -141,4 +142,32 @@ func writeUsage(w io.Writer, u *fifo.Usage) {
 		}
 		fmt.Fprintf(w, "%s\t%s\n", k, command.Visible(l[1]))
 	}
+}
+
+// watchOption applies --watch[=INTERVAL] or --count N (info's and graph's)
+// to what was parsed so far. A bare number is seconds, as watch -n takes it.
+func watchOption(o command.Opt, watch bool, interval time.Duration, count int) (bool, time.Duration, int, error) {
+	switch o.Key() {
+	case "watch":
+		watch = true
+		if !o.HasValue {
+			break
+		}
+		if secs, err := strconv.ParseFloat(o.Value, 64); err == nil && secs > 0 && secs < 1e9 {
+			interval = time.Duration(secs * float64(time.Second))
+			break
+		}
+		d, err := o.Duration()
+		if err != nil || d <= 0 {
+			return watch, interval, count, fmt.Errorf("invalid --watch interval %s", command.Quote(o.Value))
+		}
+		interval = d
+	case "count":
+		n, err := strconv.Atoi(o.Value)
+		if err != nil || n < 1 {
+			return watch, interval, count, fmt.Errorf("invalid --count %s", command.Quote(o.Value))
+		}
+		count = n
+	}
+	return watch, interval, count, nil
 }
