@@ -124,3 +124,35 @@ func TestGraphUsage(t *testing.T) {
 		}
 	}
 }
+
+// Two processes joined by a connected pair of Unix sockets show with the
+// socket, both ways.
+func TestGraphSocket(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "socket")
+		cmd := exec.Command("sleep", strconv.Itoa(1000+i))
+		cmd.ExtraFiles = []*os.File{f}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		f.Close()
+		pids = append(pids, cmd.Process.Pid)
+	}
+	out := graph(t, strconv.Itoa(pids[0]))
+	a, b := strconv.Itoa(pids[0])+" sleep 1000", strconv.Itoa(pids[1])+" sleep 1001"
+	if pids[1] < pids[0] { // the lower pid's side comes first
+		a, b = b, a
+	}
+	if !regexp.MustCompile(`(?m)^` + a + `\n  └─ socket:\[\d+\] ↔ ` + b + `\n`).MatchString(out) {
+		t.Errorf("graph of two processes joined by sockets:\n%s", out)
+	}
+	if dot := graph(t, "--dot", strconv.Itoa(pids[1])); !strings.Contains(dot, ", dir=both];") {
+		t.Errorf("graph --dot: a socket goes both ways:\n%s", dot)
+	}
+}

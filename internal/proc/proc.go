@@ -72,3 +72,17 @@ func Uint64(pid int, addr uint64) (uint64, error) { return readUint64(pid, addr)
 // IO is the bytes pid has read and written so far, through any descriptor
 // (its rchar and wchar), with the right to trace it.
 func IO(pid int) (read, written int64, err error) { return procIO(pid) }
+
+// UnixSocket is one Unix domain socket the kernel knows, by inode.
+type UnixSocket struct {
+	Ino  uint64
+	Peer uint64 // the inode of the other end, 0 if unconnected
+	// Name is the address it is bound to (a path, or @name in the
+	// abstract namespace), "" if none.
+	Name string
+}
+
+// UnixSockets lists the Unix domain sockets of the caller's network
+// namespace, with their peers: what joins two processes' socket
+// descriptors.
+func UnixSockets() (map[uint64]UnixSocket, error) { return unixSockets() }

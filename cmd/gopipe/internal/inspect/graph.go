@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,11 +18,12 @@ import (
 // Graph draws how running processes are joined by pipes and FIFOs.
 var Graph = &command.Spec{
 	Name:     "graph",
-	Summary:  "draw how running processes are joined by pipes and FIFOs",
+	Summary:  "draw how running processes are joined by pipes, FIFOs and sockets",
 	Synopsis: "[--dot|--mermaid] [--watch[=INTERVAL]] [--count N] [PID]...",
-	Intro: `Draw the pipes and FIFOs that join running processes: each edge goes from a
-process that holds a pipe's write end to one that holds its read end, named
-after the pipe (pipe:[INODE] for an anonymous one, the path of a FIFO). By
+	Intro: `Draw the pipes, FIFOs and Unix sockets that join running processes: each
+edge goes from a process that holds a pipe's write end to one that holds its
+read end, named after the pipe (pipe:[INODE] for an anonymous one, the path of
+a FIFO); a socket connection (socket:[INODE] and its address) goes both ways. By
 default your own processes; with PIDs, those and every process their pipes
 reach. 'ps aux | grep x | wc -l' in another terminal shows as three processes
 joined by two pipes, in order. Linux only.
@@ -42,11 +44,14 @@ type pipeEnd struct {
 	read, write bool
 }
 
-// pipeNode is one pipe or FIFO and its ends.
+// pipeNode is one pipe or FIFO and its ends, or a connection between two
+// Unix sockets (bidir: the holders of one end are its "writers", of the
+// other its "readers").
 type pipeNode struct {
 	key   string // dev:ino
-	label string // pipe:[INODE] or the FIFO's path
+	label string // pipe:[INODE], the FIFO's path, socket:[INODE] NAME
 	ends  []pipeEnd
+	bidir bool
 }
 
 // graph is the processes and the pipes between them.
@@ -134,6 +139,7 @@ func scanGraph(roots []int) (*graph, error) {
 	}
 	g := &graph{procs: map[int]proc.Process{}, pipes: map[string]*pipeNode{}, io: map[int][2]int64{}}
 	self, uid := os.Getpid(), os.Getuid()
+	sockets := map[uint64][]int{} // socket inode → the processes holding it
 	for _, pid := range pids {
 		if pid == self {
 			continue
@@ -148,6 +154,11 @@ func scanGraph(roots []int) (*graph, error) {
 		}
 		held := false
 		for _, f := range files {
+			if f.Mode&os.ModeSocket != 0 {
+				sockets[f.Ino] = append(sockets[f.Ino], pid)
+				held = true
+				continue
+			}
 			if f.Mode&os.ModeNamedPipe == 0 {
 				continue
 			}
@@ -167,6 +178,9 @@ func scanGraph(roots []int) (*graph, error) {
 				g.io[pid] = [2]int64{r, w}
 			}
 		}
+	}
+	if len(sockets) > 0 {
+		addSockets(g, sockets)
 	}
 	// Only pipes with a process at each end are edges.
 	for k, n := range g.pipes {
@@ -190,6 +204,42 @@ func scanGraph(roots []int) (*graph, error) {
 		}
 	}
 	return g, nil
+}
+
+// addSockets adds to g a node for each connected pair of Unix sockets
+// whose ends processes of g hold (sockets: inode → holders).
+func addSockets(g *graph, sockets map[uint64][]int) {
+	all, err := proc.UnixSockets()
+	if err != nil {
+		return // not drawn: the pipes still are
+	}
+	for ino, holders := range sockets {
+		s, ok := all[ino]
+		peers := sockets[s.Peer]
+		if !ok || s.Peer == 0 || len(peers) == 0 || ino > s.Peer {
+			continue // unconnected, the peer's holder unseen, or met from the other end
+		}
+		name := s.Name
+		if name == "" {
+			name = all[s.Peer].Name
+		}
+		label := "socket:[" + strconv.FormatUint(ino, 10) + "]"
+		if name != "" {
+			label += " " + name
+		}
+		// Drawn from the side with the lower pid, usually the older.
+		if slices.Min(peers) < slices.Min(holders) {
+			holders, peers = peers, holders
+		}
+		n := &pipeNode{key: "socket:" + strconv.FormatUint(ino, 10), label: label, bidir: true}
+		for _, pid := range holders {
+			n.ends = append(n.ends, pipeEnd{pid: pid, write: true})
+		}
+		for _, pid := range peers {
+			n.ends = append(n.ends, pipeEnd{pid: pid, read: true})
+		}
+		g.pipes[n.key] = n
+	}
 }
 
 // ends are the ends a descriptor with these open flags holds.
@@ -255,10 +305,11 @@ func (g *graph) keepReachable(roots []int) {
 	}
 }
 
-// edge is a pipe from a writer to a reader.
+// edge is a pipe from a writer to a reader, or a socket connection.
 type edge struct {
 	from, to int
 	label    string
+	bidir    bool
 }
 
 // edges are g's edges, in a stable order: by writer, reader, label.
@@ -268,7 +319,7 @@ func (g *graph) edges() []edge {
 		for _, w := range n.writers() {
 			for _, r := range n.readers() {
 				if w != r {
-					es = append(es, edge{w, r, n.label})
+					es = append(es, edge{w, r, n.label, n.bidir})
 				}
 			}
 		}
@@ -346,7 +397,11 @@ func (g *graph) render(format string, prev *graph, interval time.Duration) strin
 			fmt.Fprintf(&b, "\tp%d [label=%s];\n", pid, strconv.Quote(g.procLabel(pid, prev, interval)))
 		}
 		for _, e := range es {
-			fmt.Fprintf(&b, "\tp%d -> p%d [label=%s];\n", e.from, e.to, strconv.Quote(e.label))
+			dir := ""
+			if e.bidir {
+				dir = ", dir=both"
+			}
+			fmt.Fprintf(&b, "\tp%d -> p%d [label=%s%s];\n", e.from, e.to, strconv.Quote(e.label), dir)
 		}
 		b.WriteString("}\n")
 	case "mermaid":
@@ -355,7 +410,11 @@ func (g *graph) render(format string, prev *graph, interval time.Duration) strin
 			fmt.Fprintf(&b, "    p%d[\"%s\"]\n", pid, mermaidText(g.procLabel(pid, prev, interval)))
 		}
 		for _, e := range es {
-			fmt.Fprintf(&b, "    p%d -->|\"%s\"| p%d\n", e.from, mermaidText(e.label), e.to)
+			arrow := "-->"
+			if e.bidir {
+				arrow = "<-->"
+			}
+			fmt.Fprintf(&b, "    p%d %s|\"%s\"| p%d\n", e.from, arrow, mermaidText(e.label), e.to)
 		}
 	default:
 		g.tree(&b, es, prev, interval)
@@ -391,7 +450,11 @@ func (g *graph) tree(b *strings.Builder, es []edge, prev *graph, interval time.D
 	var walk func(pid int, indent string)
 	walk = func(pid int, indent string) {
 		for _, e := range out[pid] {
-			fmt.Fprintf(b, "%s└─ %s → ", indent, command.Visible(e.label))
+			arrow := "→"
+			if e.bidir {
+				arrow = "↔"
+			}
+			fmt.Fprintf(b, "%s└─ %s %s ", indent, command.Visible(e.label), arrow)
 			if shown[e.to] {
 				fmt.Fprintf(b, "%d (above)\n", e.to)
 				continue
