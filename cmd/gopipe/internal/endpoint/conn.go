@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
-
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/remote"
 	"github.com/gopipe/gopipe/fifo"
 )
 
@@ -20,6 +20,60 @@ import (
 var trustOption = command.Option{Long: "trust", Arg: command.RequiredArg, ArgName: "USER", Help: "also accept a server run by USER (a name, uid or, on\nWindows, SID; repeatable)"}
 
 // What serve, dial and tap share of their connections.
+
+// remoteOptions are dial's and tap's options for an ssh:// NAME.
+var remoteOptions = []command.Option{
+	{Long: "ssh", Arg: command.RequiredArg, ArgName: "CMD", Help: "for an ssh:// NAME, the ssh command (default\n$GOPIPE_SSH, else ssh), its words split as run splits them"},
+	{Long: "remote-gopipe", Arg: command.RequiredArg, ArgName: "PATH", Help: "for an ssh:// NAME, the gopipe to run there\n(default: gopipe, on the remote PATH)"},
+	{Long: "remote-shell", Arg: command.RequiredArg, ArgName: "SHELL", Values: remote.Shells, Help: "for an ssh:// NAME, the remote shell: sh (POSIX:\nany NAME can be quoted) or cmd; by default a NAME\nmust read the same to both"},
+}
+
+// remoteOption applies o, if it is one of remoteOptions, to ro.
+func remoteOption(o command.Opt, ro *remote.Options) {
+	switch o.Key() {
+	case "ssh":
+		ro.SSH = o.Value
+	case "remote-gopipe":
+		ro.Gopipe = o.Value
+	case "remote-shell":
+		ro.Shell = o.Value
+	}
+}
+
+// dialer is how dial and tap reach a NAME: local endpoints through the
+// fifo package, ssh:// NAMEs through a gopipe dial on the remote host.
+type dialer struct {
+	cfg    *fifo.Config
+	wait   time.Duration
+	remote remote.Options
+	stderr io.Writer // the remote side's messages
+}
+
+// dial dials name, waiting for up to d.wait for it to appear.
+func (d *dialer) dial(ctx context.Context, name string) (net.Conn, error) {
+	n, isRemote, err := remote.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if !isRemote {
+		return dialWaiting(ctx, name, d.cfg, d.wait)
+	}
+	// The remote dial does what ours would: the wait, message mode and
+	// the servers to trust are its options.
+	args := []string{"dial"}
+	if d.wait > 0 {
+		args = append(args, "--wait", d.wait.String())
+	}
+	if d.cfg != nil && d.cfg.MessageMode {
+		args = append(args, "--message")
+	}
+	if d.cfg != nil {
+		for _, u := range d.cfg.TrustServers {
+			args = append(args, "--trust", u)
+		}
+	}
+	return remote.Dial(ctx, n, d.remote, d.stderr, append(args, "--", n.Path)...)
+}
 
 // dialWaiting dials name, polling for up to wait while it does not exist
 // (a server that is starting). A busy server is waited for by Dial itself.

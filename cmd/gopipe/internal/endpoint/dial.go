@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/remote"
 	"github.com/gopipe/gopipe/fifo"
 )
 
@@ -23,22 +24,31 @@ it to stdout. At the end of stdin the connection is half-closed (a
 zero-length message in message mode), and the replies are read to the end.
 
 `,
-	Options: []command.Option{
+	Options: append([]command.Option{
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "wait up to DURATION (e.g. 10s) for NAME to appear"},
 		{Long: "message", Help: "message mode: each read of stdin is one message"},
 		trustOption,
-	},
+	}, remoteOptions...),
+	Outro: `NAME may be ssh://[USER@]HOST[:PORT]/NAME: the system's ssh (your config,
+agent, keys and known_hosts) runs 'gopipe dial NAME' on HOST, and the bytes go
+through it, half-close and exit status included. The remote NAME is the URL's
+path without its first slash, percent-decoded: ssh://h/demo is the bare name
+demo there, ssh://h//run/x.sock the path /run/x.sock. A local file called
+ssh://h/... (a relative path, to GNU's tools) is what such a NAME means where
+it exists.
+`,
 	Run: runDial,
 }
 
 func runDial(e *command.Env, p *command.Parsed) int {
 	cfg := &fifo.Config{}
-	var wait time.Duration
+	d := &dialer{cfg: cfg, stderr: e.Stderr}
 	for _, o := range p.Opts {
+		remoteOption(o, &d.remote)
 		switch o.Key() {
 		case "wait":
 			var err error
-			if wait, err = o.Duration(); err != nil {
+			if d.wait, err = o.Duration(); err != nil {
 				return e.Usage(err)
 			}
 		case "message":
@@ -52,7 +62,7 @@ func runDial(e *command.Env, p *command.Parsed) int {
 		return e.Usage(errors.New("dial takes one NAME"))
 	}
 	name := operands[0]
-	c, err := dialWaiting(e.Ctx, name, cfg, wait)
+	c, err := d.dial(e.Ctx, name)
 	if err != nil {
 		e.Errorf("dial %s", command.StrerrorPath(err))
 		return 1
@@ -71,6 +81,13 @@ func relayConn(e *command.Env, name string, c net.Conn) int {
 	go func() { sent <- sendAll(e.Stdin, c) }()
 	got, err := io.Copy(e.Stdout, c)
 	fail := func(err error) int {
+		// The remote side's failure says which side, and its status is
+		// ours, as ssh's is.
+		var re *remote.Error
+		if errors.As(err, &re) {
+			e.Errorf("dial %s: %s", name, re.Msg)
+			return max(re.Status, 1)
+		}
 		msg := command.Strerror(err)
 		if errors.Is(err, errServerGone) {
 			msg = err.Error() // ours, already in words

@@ -36,6 +36,7 @@ driver, for teaching and debugging.
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "when a client comes, wait up to DURATION (e.g. 10s) for\nUPSTREAM to appear; without it a missing UPSTREAM turns\nthe client away at once"},
 		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
 		trustOption,
+		remoteOptions[0], remoteOptions[1], remoteOptions[2],
 	},
 	Outro: `With --text, printable characters are themselves but for the backslash,
 which is \\; a newline is \n and then a line break, tab \t, carriage return
@@ -51,10 +52,10 @@ type tapper struct {
 	command.Logger
 	e    *command.Env
 	text bool
-	wait time.Duration // for UPSTREAM to appear, per client
-	// upCfg is how UPSTREAM is dialed: whom to trust besides ourselves.
-	upCfg *fifo.Config
-	out   sync.Mutex // one record at a time on stdout
+	// up is how UPSTREAM is dialed, for each client: how long to wait
+	// for it, whom to trust besides ourselves, how to reach it over ssh.
+	up  *dialer
+	out sync.Mutex // one record at a time on stdout
 	// outErr is the first error writing stdout (under out); quit stops
 	// accepting clients.
 	outErr  error
@@ -64,9 +65,10 @@ type tapper struct {
 }
 
 func runTap(e *command.Env, p *command.Parsed) int {
-	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e, upCfg: &fifo.Config{}}
+	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e, up: &dialer{cfg: &fifo.Config{}, stderr: e.Stderr}}
 	grace := 5 * time.Second
 	for _, o := range p.Opts {
+		remoteOption(o, &t.up.remote)
 		switch o.Key() {
 		case "grace":
 			var err error
@@ -78,10 +80,10 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		case "hex":
 			t.text = false
 		case "trust":
-			t.upCfg.TrustServers = append(t.upCfg.TrustServers, o.Value)
+			t.up.cfg.TrustServers = append(t.up.cfg.TrustServers, o.Value)
 		case "wait":
 			var err error
-			if t.wait, err = o.Duration(); err != nil {
+			if t.up.wait, err = o.Duration(); err != nil {
 				return e.Usage(err)
 			}
 		}
@@ -133,7 +135,7 @@ func runTap(e *command.Env, p *command.Parsed) int {
 func (t *tapper) session(ses *session, c net.Conn, upstream string, id int64) {
 	defer c.Close()
 	peer, _ := fifo.PeerOf(c)
-	u, err := dialWaiting(t.e.Ctx, upstream, t.upCfg, t.wait)
+	u, err := t.up.dial(t.e.Ctx, upstream)
 	if err != nil {
 		t.Logf("#%d (%s): upstream %s", id, peer, command.StrerrorPath(err))
 		return
