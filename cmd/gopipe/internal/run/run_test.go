@@ -117,6 +117,7 @@ func TestRunRefusesOutsideTheSubset(t *testing.T) {
 		"echo \"$HOME\"":            "gopipe: run: unsupported: parameter expansion $HOME\n",
 		"echo $((1+2))":             "gopipe: run: unsupported: arithmetic expansion $((…))\n",
 		"ls *.go":                   "gopipe: run: unsupported: glob pattern \"*.go\" (quote it)\n",
+		"[ -f x ] && ls":            "gopipe: run: unsupported: glob pattern \"[\" (for the test command write test … or quote it: '[' … ])\n",
 		"ls ~":                      "gopipe: run: unsupported: tilde expansion ~\n",
 		"X=1 env":                   "gopipe: run: unsupported: variable assignment X=\n",
 		"sleep 1 &":                 "gopipe: run: unsupported: background job &\n",
