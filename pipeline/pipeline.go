@@ -20,10 +20,12 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -75,13 +77,24 @@ type Stage struct {
 	// Path, if set, is the program to run, Args[0] then being only its
 	// argv[0].
 	Path string
-	Dir  string   // working directory; "" means ours
-	Env  []string // environment; nil means ours
+	// Dir is the working directory, "" meaning ours; relative names in
+	// Redirects are relative to it too, as they are to a shell's.
+	Dir string
+	Env []string // environment; nil means ours
 	// Stderr is the stage's standard error; nil means the pipeline's.
 	Stderr io.Writer
 	// Redirects apply in order, after the stage's stdin and stdout have
 	// been connected to its neighbours (or the pipeline's own).
 	Redirects []Redirect
+}
+
+// Redirected is rd as the stage opens it: its Name relative to the stage's
+// Dir.
+func (s *Stage) Redirected(rd Redirect) Redirect {
+	if s.Dir != "" && rd.Op != Dup && !filepath.IsAbs(rd.Name) {
+		rd.Name = filepath.Join(s.Dir, rd.Name)
+	}
+	return rd
 }
 
 // DefaultWaitDelay is how long a pipeline waits, once a stage has exited,
@@ -386,7 +399,7 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 			fds[rd.FD] = fds[rd.Src]
 			continue
 		}
-		f, err := openRedirect(r.opening, rd)
+		f, err := openRedirect(r.opening, s.Redirected(rd))
 		if err != nil {
 			p.mu.Lock()
 			sig := r.killedBy
@@ -452,7 +465,7 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			code = 127
 		}
-		r.fail(code, err)
+		r.fail(code, startError(cmd, err))
 		return
 	}
 	if err := p.grp.join(cmd); err != nil {
@@ -466,6 +479,23 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 	for _, sig := range p.signals {
 		cmd.Process.Signal(sig)
 	}
+}
+
+// startError is why cmd could not start, saying of a directory that it is
+// one (EISDIR), as a shell does, where execve(2) gives only EACCES.
+func startError(cmd *exec.Cmd, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	path := cmd.Path
+	if cmd.Dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(cmd.Dir, path)
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: syscall.EISDIR}
+	}
+	return err
 }
 
 func (r *run) fail(code int, err error) {

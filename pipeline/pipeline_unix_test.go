@@ -5,6 +5,7 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -160,5 +161,16 @@ func TestMakeFIFOBesideEndpoint(t *testing.T) {
 	}
 	if !exists("same") {
 		t.Fatal("the FIFO made does not count")
+	}
+}
+
+// A directory cannot be run (126), and its error says it is one (EISDIR),
+// as a shell says, where execve(2) says EACCES.
+func TestDirectoryCannotRun(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	res := mustRun(t, &Pipeline{Stages: []Stage{{Args: []string{dir}}}})
+	if res.Code != 126 || !errors.Is(res.Stages[0].Err, syscall.EISDIR) {
+		t.Errorf("status %d, error %v; want 126, EISDIR", res.Code, res.Stages[0].Err)
 	}
 }

@@ -1,9 +1,11 @@
 package run
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 
@@ -79,9 +81,20 @@ type runner struct {
 	e                    *command.Env
 	pipefail, pipestatus bool
 
+	// The one-liner's own state, as a shell has it: its working
+	// directory once cd has changed it ("" is ours), the one before (for
+	// cd -), the environment the commands get then (PWD and OLDPWD set;
+	// nil is ours), the last status ($?, for a bare exit), and whether
+	// exit has ended it.
+	dir, oldDir string
+	env         []string
+	last        int
+	exited      bool
+
 	mu      sync.Mutex
 	current *pipeline.Pipeline
-	stopped os.Signal // a signal that ends the list
+	cancel  context.CancelFunc // ends a builtin's redirections' opens
+	stopped os.Signal          // a signal that ends the list
 }
 
 func (r *runner) signal(sig os.Signal) {
@@ -93,6 +106,9 @@ func (r *runner) signal(sig os.Signal) {
 	if r.current != nil {
 		r.current.Signal(sig)
 	}
+	if r.cancel != nil && command.EndsWait(sig) {
+		r.cancel()
+	}
 }
 
 func (r *runner) exec(n oneliner.Node) int {
@@ -101,7 +117,7 @@ func (r *runner) exec(n oneliner.Node) int {
 		return 0
 	case *oneliner.List:
 		status := r.exec(n.X)
-		if r.stop() {
+		if r.exited || r.stop() {
 			return status
 		}
 		switch {
@@ -110,7 +126,8 @@ func (r *runner) exec(n oneliner.Node) int {
 		}
 		return r.exec(n.Y)
 	case *oneliner.Pipe:
-		return r.pipe(n)
+		r.last = r.pipe(n)
+		return r.last
 	}
 	panic(fmt.Sprintf("run: node %T", n))
 }
@@ -129,8 +146,17 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr,
 		Pipefail: r.pipefail,
 	}
+	if len(n.Stages) == 1 {
+		if b := builtins[n.Stages[0].Args[0]]; b != nil {
+			return r.builtin(n.Stages[0], b)
+		}
+	}
 	for _, s := range n.Stages {
+		if builtins[s.Args[0]] != nil {
+			s.Args = r.subshell(s.Args)
+		}
 		s.Path = command.SelfPath(s.Args[0])
+		s.Dir, s.Env = r.dir, r.env
 		p.Stages = append(p.Stages, s)
 	}
 	if f, ok := e.Stdin.(*os.File); ok {
@@ -152,7 +178,7 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		return command.StatusFailed
 	}
 	for i, st := range res.Stages {
-		e.StageStatus("run: "+p.Stages[i].Args[0], st)
+		r.report(n.Stages[i].Args[0], st)
 	}
 	if r.pipestatus {
 		var b strings.Builder
@@ -176,4 +202,28 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		}
 	}
 	return res.Code
+}
+
+// report says why a stage could not run, in bash's words after our
+// "gopipe: run: " where bash has "bash: ": the command's name once, and
+// "command not found" for one that PATH does not have.
+func (r *runner) report(name string, st pipeline.Status) {
+	if st.Err == nil || st.Code == 0 {
+		// Nothing, or only its output's copying went wrong once it had
+		// run and succeeded (a grandchild held it: exec.ErrWaitDelay).
+		return
+	}
+	switch st.Code {
+	case command.StatusNotFound, command.StatusCannotRun:
+		var ee *exec.Error
+		switch {
+		case errors.As(st.Err, &ee) && errors.Is(ee.Err, exec.ErrNotFound):
+			r.e.Errorf("run: %s: command not found", name)
+		default:
+			r.e.Errorf("run: %s: %s", name, command.Strerror(st.Err))
+		}
+	default:
+		// A redirection failed: the error names the file.
+		r.e.Errorf("run: %s", command.StrerrorPath(st.Err))
+	}
 }

@@ -18,7 +18,7 @@ func runOneLiner(t *testing.T, stdin string, args ...string) (int, string, strin
 // TestMain makes this test binary the gopipe of the one-liners' stages,
 // with the test applets.
 func TestMain(m *testing.M) {
-	commandtest.Main()
+	commandtest.Main(Run)
 	os.Exit(m.Run())
 }
 
@@ -63,7 +63,7 @@ func TestRunStatuses(t *testing.T) {
 		{[]string{"gopipe testexit 3 | gopipe testexit 0"}, 0, ""},
 		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testcat"}, 3, ""},
 		{[]string{"--pipestatus", "gopipe testexit 3 | gopipe testexit 0 | gopipe testexit 1"}, 1, "gopipe: run: pipestatus: 3 0 1\n"},
-		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: "},
+		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: command not found\n"},
 		{[]string{""}, 0, ""},
 	} {
 		status, _, stderr := runOneLiner(t, "", tc.args...)
