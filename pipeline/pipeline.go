@@ -249,10 +249,7 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		p.mu.Unlock()
-		// Each stage opens its redirections and starts on its own, as
-		// the children of a shell do: `a >fifo | b <fifo` must open both
-		// ends at once.
-		wg.Go(func() {
+		startStage := func() {
 			p.start(ctx, r)
 			// The stage has its own copies of the pipe ends now, or
 			// will never run: ours must go so its neighbours see EOF
@@ -263,7 +260,17 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 			if i < n-1 {
 				pipes[i].w.Close()
 			}
-		})
+		}
+		if opens(&p.Stages[i]) {
+			// A stage that opens files opens them and starts on its
+			// own, as the children of a shell do: `a >fifo | b <fifo`
+			// must open both ends at once.
+			wg.Go(startStage)
+		} else {
+			// The others start here, in order: the first, which feeds
+			// the rest, soonest, and no goroutine to schedule.
+			startStage()
+		}
 	}
 	// Nothing is reaped until every stage has started, so that the
 	// process group's leader, even dead, keeps the group for the others
@@ -461,11 +468,8 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 	}
 	p.grp.prepare(cmd)
 	if err := cmd.Start(); err != nil {
-		code := 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			code = 127
-		}
-		r.fail(code, startError(cmd, err))
+		err = startError(cmd.Path, cmd.Dir, err)
+		r.fail(startCode(err), err)
 		return
 	}
 	if err := p.grp.join(cmd); err != nil {
@@ -481,21 +485,41 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 	}
 }
 
-// startError is why cmd could not start, saying of a directory that it is
-// one (EISDIR), as a shell does, where execve(2) gives only EACCES.
-func startError(cmd *exec.Cmd, err error) error {
+// opens tells whether s has redirections that open files (whose opens may
+// wait, for a FIFO's other end).
+func opens(s *Stage) bool {
+	for _, rd := range s.Redirects {
+		if rd.Op != Dup {
+			return true
+		}
+	}
+	return false
+}
+
+// startError is why the program path, started in dir, could not start,
+// saying of a directory that it is one (EISDIR), as a shell does, where
+// execve(2) gives only EACCES.
+func startError(path, dir string, err error) error {
 	var pe *fs.PathError
 	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrPermission) {
 		return err
 	}
-	path := cmd.Path
-	if cmd.Dir != "" && !filepath.IsAbs(path) {
-		path = filepath.Join(cmd.Dir, path)
+	if dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
 	}
 	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
 		return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: syscall.EISDIR}
 	}
 	return err
+}
+
+// startCode is the status of a stage that could not start with err: 127
+// for a command not found, 126 for one that could not be run.
+func startCode(err error) int {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return 127
+	}
+	return 126
 }
 
 func (r *run) fail(code int, err error) {

@@ -30,6 +30,9 @@ func init() {
 // one-liner's own state, as a shell runs it, with its redirections.
 func (r *runner) builtin(s pipeline.Stage, b builtin) int {
 	e := *r.e
+	if len(s.Redirects) > 0 {
+		r.watch() // opening a FIFO waits, until a signal says stop
+	}
 	ctx, cancel := context.WithCancel(r.e.Ctx)
 	defer cancel()
 	r.mu.Lock()

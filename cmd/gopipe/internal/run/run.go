@@ -63,8 +63,8 @@ func runRun(e *command.Env, p *command.Parsed) int {
 		return command.StatusUsage
 	}
 
-	defer e.OnSignals(r.signal)()
-	status := r.exec(list)
+	defer r.unwatch()
+	status := r.exec(list, true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped != nil && status == command.SignalStatus(r.stopped) {
@@ -91,6 +91,8 @@ type runner struct {
 	last        int
 	exited      bool
 
+	unwatchSignals func() // set once signals are passed on (watch)
+
 	mu      sync.Mutex
 	current *pipeline.Pipeline
 	cancel  context.CancelFunc // ends a builtin's redirections' opens
@@ -111,12 +113,32 @@ func (r *runner) signal(sig os.Signal) {
 	}
 }
 
-func (r *runner) exec(n oneliner.Node) int {
+// watch starts passing signals on to the commands, before the first one
+// starts: a one-liner of one command that replaces us (execLast) needs
+// none, and signal.Notify costs a round trip to the Go runtime's signal
+// thread for each signal.
+func (r *runner) watch() {
+	if r.unwatchSignals == nil {
+		r.unwatchSignals = r.e.OnSignals(r.signal)
+	}
+}
+
+// unwatch gives the signals back when we run in process. In main, which
+// owns the process (ExecStage is set), the process ends now, and giving
+// them back would only cost another round trip each.
+func (r *runner) unwatch() {
+	if r.unwatchSignals != nil && r.e.ExecStage == nil {
+		r.unwatchSignals()
+	}
+}
+
+// exec runs n, the rest of the one-liner if tail is set.
+func (r *runner) exec(n oneliner.Node, tail bool) int {
 	switch n := n.(type) {
 	case nil:
 		return 0
 	case *oneliner.List:
-		status := r.exec(n.X)
+		status := r.exec(n.X, false)
 		if r.exited || r.stop() {
 			return status
 		}
@@ -124,9 +146,9 @@ func (r *runner) exec(n oneliner.Node) int {
 		case n.Op == "&&" && status != 0, n.Op == "||" && status == 0:
 			return status
 		}
-		return r.exec(n.Y)
+		return r.exec(n.Y, tail)
 	case *oneliner.Pipe:
-		r.last = r.pipe(n)
+		r.last = r.pipe(n, tail)
 		return r.last
 	}
 	panic(fmt.Sprintf("run: node %T", n))
@@ -140,7 +162,8 @@ func (r *runner) stop() bool {
 	return r.stopped != nil || r.e.Ctx.Err() != nil
 }
 
-func (r *runner) pipe(n *oneliner.Pipe) int {
+// pipe runs the pipeline n, the last of the one-liner if tail is set.
+func (r *runner) pipe(n *oneliner.Pipe, tail bool) int {
 	e := r.e
 	p := &pipeline.Pipeline{
 		Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr,
@@ -149,6 +172,11 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 	if len(n.Stages) == 1 {
 		if b := builtins[n.Stages[0].Args[0]]; b != nil {
 			return r.builtin(n.Stages[0], b)
+		}
+		if tail && !r.pipestatus && len(n.Stages[0].Redirects) == 0 {
+			if status, ok := r.execLast(n.Stages[0]); ok {
+				return status
+			}
 		}
 	}
 	for _, s := range n.Stages {
@@ -162,6 +190,7 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 	if f, ok := e.Stdin.(*os.File); ok {
 		p.Terminal = f
 	}
+	r.watch()
 	r.mu.Lock()
 	if r.stopped != nil {
 		r.mu.Unlock()
@@ -202,6 +231,31 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		}
 	}
 	return res.Code
+}
+
+// execLast replaces us with s, the one-liner's last command, when main
+// lets us, as sh replaces itself with its last simple command (bash -c
+// 'a && b' execs b; like bash, not one with redirections): it saves a
+// fork, a wait, and the signals' set-up for a one-liner of one command.
+// ok is false if it was not done, and s is still to run.
+func (r *runner) execLast(s pipeline.Stage) (status int, ok bool) {
+	if r.e.ExecStage == nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	stopped := r.stopped
+	r.mu.Unlock()
+	if stopped != nil {
+		return command.SignalStatus(stopped), true
+	}
+	s.Path = command.SelfPath(s.Args[0])
+	s.Dir, s.Env = r.dir, r.env
+	st := r.e.ExecStage(s)
+	if errors.Is(st.Err, errors.ErrUnsupported) {
+		return 0, false
+	}
+	r.report(s.Args[0], st)
+	return st.Code, true
 }
 
 // report says why a stage could not run, in bash's words after our

@@ -1,12 +1,17 @@
 package run
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
+	"github.com/gopipe/gopipe/pipeline"
 )
 
 // runOneLiner runs `gopipe run ARGS…` in process.
@@ -146,5 +151,54 @@ func TestRunUsage(t *testing.T) {
 	status, _, errOut := runOneLiner(t, "", "a", "b")
 	if status != 2 || !strings.HasPrefix(errOut, "gopipe: run takes one ONE-LINER") {
 		t.Errorf("status %d, stderr %q", status, errOut)
+	}
+}
+
+// The one-liner's last command, when it is a lone command without
+// redirections, replaces run where main lets it (ExecStage), as a shell's
+// last command replaces the shell: in the directory cd left, with PWD set.
+// Nothing else does.
+func TestRunExecsLastCommand(t *testing.T) {
+	dir := chdirTemp(t)
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := filepath.Abs("sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args   []string
+		status int    // 42: exec'd
+		exec   string // what was exec'd, in dir
+		dir    string
+	}{
+		{[]string{"gopipe testexit 0"}, 42, "gopipe testexit 0", ""},
+		{[]string{"gopipe testexit 1; gopipe testexit 0"}, 42, "gopipe testexit 0", ""},
+		{[]string{"gopipe testexit 1 || gopipe testexit 2"}, 42, "gopipe testexit 2", ""},
+		{[]string{"cd sub && gopipe testexit 3"}, 42, "gopipe testexit 3", sub},
+		{[]string{"gopipe testexit 0 && gopipe testexit 1 && gopipe testexit 2"}, 1, "", ""},
+		{[]string{"gopipe testexit 0 | gopipe testexit 5"}, 5, "", ""},
+		{[]string{"gopipe testexit 6 > f"}, 6, "", ""},
+		{[]string{"--pipestatus", "gopipe testexit 7"}, 7, "", ""},
+		{[]string{"exit 8"}, 8, "", ""},
+	} {
+		var got []pipeline.Stage
+		e := command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard)
+		e.ExecStage = func(s pipeline.Stage) pipeline.Status {
+			got = append(got, s)
+			return pipeline.Status{Code: 42}
+		}
+		status := command.Run(Run, e.Enter(Run, "gopipe run"), tc.args)
+		var exec string
+		if len(got) == 1 {
+			exec = strings.Join(got[0].Args, " ")
+			if got[0].Dir != tc.dir || (tc.dir != "" && !slices.Contains(got[0].Env, "PWD="+tc.dir)) {
+				t.Errorf("%q: exec'd in %q (PWD set: %v), want %q", tc.args, got[0].Dir, slices.Contains(got[0].Env, "PWD="+tc.dir), tc.dir)
+			}
+		}
+		if status != tc.status || len(got) > 1 || exec != tc.exec {
+			t.Errorf("%q: status %d, exec'd %d: %q; want %d, %q", tc.args, status, len(got), exec, tc.status, tc.exec)
+		}
 	}
 }
