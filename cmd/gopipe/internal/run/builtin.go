@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,17 +14,37 @@ import (
 	"github.com/gopipe/gopipe/pipeline"
 )
 
-// The builtins are the commands a shell runs itself because no program
-// could do what they do: cd, which changes the directory of the commands
-// that follow, and exit, which ends the one-liner. Each gets its args (the
-// name first), and an env whose Stdout and Stderr are the command's, after
-// its redirections.
+// The builtins are the commands a shell runs itself: cd, which changes the
+// directory of the commands that follow, and exit, which ends the
+// one-liner, because no program could do what they do; true, false and :,
+// because starting a program to do nothing costs more than the rest of a
+// one-liner. Each gets its args (the name first), and an env whose Stdout
+// and Stderr are the command's, after its redirections.
 type builtin func(r *runner, e *command.Env, args []string) int
 
 var builtins map[string]builtin
 
 func init() {
-	builtins = map[string]builtin{"cd": (*runner).cd, "exit": (*runner).exit}
+	builtins = map[string]builtin{
+		"cd": (*runner).cd, "exit": (*runner).exit,
+		"true": status(0), ":": status(0), "false": status(1),
+	}
+}
+
+func status(n int) builtin {
+	return func(*runner, *command.Env, []string) int { return n }
+}
+
+// inSubshell tells whether the builtin name, as a stage of a pipeline, runs
+// in a subshell of its own (see subshell): cd, exit and :, and true and
+// false where no program of that name does the same.
+func inSubshell(name string) bool {
+	switch name {
+	case "true", "false":
+		_, err := exec.LookPath(name)
+		return err != nil
+	}
+	return builtins[name] != nil
 }
 
 // builtin runs the builtin b as the one command of a pipeline, in the

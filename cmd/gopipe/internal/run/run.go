@@ -180,7 +180,7 @@ func (r *runner) pipe(n *oneliner.Pipe, tail bool) int {
 		}
 	}
 	for _, s := range n.Stages {
-		if builtins[s.Args[0]] != nil {
+		if inSubshell(s.Args[0]) {
 			s.Args = r.subshell(s.Args)
 		}
 		s.Path = command.SelfPath(s.Args[0])

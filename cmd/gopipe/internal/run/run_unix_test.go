@@ -107,6 +107,11 @@ func TestRunAsBash(t *testing.T) {
 		"exit 3 | cat; echo $?",
 		"sh -c 'exit 5' | exit; echo after",
 		"true | exit 7",
+		// true, false and : are builtins too, in a pipeline or not.
+		"true && false || : && echo yes",
+		"true | false",
+		"false | : | true > made-by-exit",
+		": > made-by-exit; cat made-by-exit",
 		// exit ends the one-liner, with N or the last status.
 		"exit 3; echo not here",
 		"sh -c 'exit 4' || exit; echo not here",
