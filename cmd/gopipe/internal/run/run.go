@@ -26,9 +26,18 @@ var Run = &command.Spec{
 It may hold commands, quoting ('…', "…", \), pipes |, the redirections
 < > >> 2> 2>> 2>&1 (and N< N> N>> N>&M for N, M in 0, 1, 2), and lists
 with && || ; and newlines. Anything else (variables, $(…), globs, if, …) is
-refused, naming it. A command called gopipe is this program. A name in a
-redirection means what it means to every gopipe command (a FIFO waits for
-its other end; on Windows a bare NAME may be a pipe).
+refused, naming it ([ too: write test, or quote it). A command called
+gopipe is this program. A name in a redirection means what it means to
+every gopipe command (a FIFO waits for its other end; on Windows a bare
+NAME may be a pipe).
+
+The shell's builtins cd, exit, true, false and : are run's: cd [-L|-P]
+[DIR|-] changes the directory of the commands that follow, and of their
+redirections (no DIR: $HOME; -: $OLDPWD), and sets PWD and OLDPWD; exit [N]
+ends the one-liner with status N (else the last command's). In a pipeline
+they run in a subshell, as in sh: a cd or exit there ends with it. On Unix
+the last command, alone and without redirections, replaces run, as a
+shell's does.
 
 `,
 	Options: []command.Option{
