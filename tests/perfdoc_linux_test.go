@@ -41,6 +41,7 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^bench/cat\.sh \d+ \d+$`), "bench/cat.sh 1 1", "| gopipe cat |"},
 		{regexp.MustCompile(`^bench/tee\.sh \S+ \d+$`), "GOPIPE=" + bin + " bench/tee.sh 1M 1", "| gopipe tee |"},
 		{regexp.MustCompile(`^bench/startup\.sh \d+$`), "bench/startup.sh 3", "| README build |"},
+		{regexp.MustCompile(`^bench/run\.sh \d+ \d+$`), "GOPIPE=" + bin + " bench/run.sh 1 2", "| grep > f && wc |"},
 		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
 	}
 	cmds := regexp.MustCompile(`(?m)^    ((?:[A-Z_]+=\S+ )?(?:go test|bench/)\S*.*)$`).FindAllStringSubmatch(string(text), -1)
