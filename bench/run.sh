@@ -15,6 +15,8 @@
 #
 #   bench/run.sh [SIZE_MIB] [RUNS]     (default 10 MiB, 100 runs)
 #   GOPIPE=/path/to/gopipe bench/run.sh    use a built binary
+#   GOPIPE_BEFORE=/path/to/old/gopipe bench/run.sh    and time that one too,
+#                                  in the same rounds, for a before/after
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-10}
@@ -52,8 +54,10 @@ lines=(
 # Same output from both first.
 for l in "${lines[@]}"; do
 	want=$(cd "$tmp" && LC_ALL=C bash -c "$l")
-	got=$(cd "$tmp" && LC_ALL=C "$GOPIPE" run "$l")
-	[[ "$got" == "$want" ]] || { printf 'differs: %s\nbash:\n%s\ngopipe:\n%s\n' "$l" "$want" "$got" >&2; exit 1; }
+	for gp in "$GOPIPE" ${GOPIPE_BEFORE:+"$GOPIPE_BEFORE"}; do
+		got=$(cd "$tmp" && LC_ALL=C "$gp" run "$l")
+		[[ "$got" == "$want" ]] || { printf 'differs: %s\nbash:\n%s\n%s:\n%s\n' "$l" "$want" "$gp" "$got" >&2; exit 1; }
+	done
 done
 
 # The machine is shared and noisy: bash and gopipe alternate, in rounds
@@ -67,7 +71,8 @@ for ((round = 0; round < rounds; round++)); do
 	for l in "${lines[@]}"; do
 		q=${l//\'/\'\\\'\'}
 		if ! (cd "$tmp" && LC_ALL=C hyperfine -N --warmup 2 --runs "$per" --output=null --style none --export-csv "$tmp/r.csv" \
-			-n bash "bash -c '$q'" -n gopipe "$GOPIPE run '$q'") >/dev/null 2>"$tmp/hyperfine.err"; then
+			-n bash "bash -c '$q'" -n gopipe "$GOPIPE run '$q'" \
+			${GOPIPE_BEFORE:+-n before "$GOPIPE_BEFORE run '$q'"}) >/dev/null 2>"$tmp/hyperfine.err"; then
 			cat "$tmp/hyperfine.err" >&2
 			exit 1
 		fi
@@ -80,10 +85,21 @@ done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 echo "$(bash --version | head -1), ${size} MiB log, $((rounds * per)) runs each in $rounds rounds, $(nproc) CPUs"
 echo
-echo "| one-liner | bash -c (ms) | gopipe run (ms) | ratio |"
-echo "|---|---:|---:|---:|"
+if [[ -n "${GOPIPE_BEFORE:-}" ]]; then
+	echo "| one-liner | bash -c (ms) | gopipe run before (ms) | ratio | gopipe run (ms) | ratio |"
+	echo "|---|---:|---:|---:|---:|---:|"
+else
+	echo "| one-liner | bash -c (ms) | gopipe run (ms) | ratio |"
+	echo "|---|---:|---:|---:|"
+fi
 for i in "${!names[@]}"; do
 	b=$(awk '$1 == "bash" { print $2 }' "$tmp/t$i" | median)
 	g=$(awk '$1 == "gopipe" { print $2 }' "$tmp/t$i" | median)
-	awk -v name="${names[$i]}" -v b="$b" -v g="$g" 'BEGIN { printf "| %s | %.2f | %.2f | %.2fx |\n", name, b * 1000, g * 1000, g / b }'
+	o=
+	[[ -z "${GOPIPE_BEFORE:-}" ]] || o=$(awk '$1 == "before" { print $2 }' "$tmp/t$i" | median)
+	awk -v name="${names[$i]}" -v b="$b" -v g="$g" -v o="$o" 'BEGIN {
+		printf "| %s | %.2f |", name, b * 1000
+		if (o != "") printf " %.2f | %.2fx |", o * 1000, o / b
+		printf " %.2f | %.2fx |\n", g * 1000, g / b
+	}'
 done
