@@ -180,7 +180,11 @@ func (r *runner) pipe(n *oneliner.Pipe, tail bool) int {
 	}
 	if len(n.Stages) == 1 {
 		if b := builtins[n.Stages[0].Args[0]]; b != nil {
-			return r.builtin(n.Stages[0], b)
+			status := r.builtin(n.Stages[0], b)
+			if r.pipestatus {
+				e.Errorf("run: pipestatus: %d", status)
+			}
+			return status
 		}
 		if tail && !r.pipestatus && len(n.Stages[0].Redirects) == 0 {
 			if status, ok := r.execLast(n.Stages[0]); ok {

@@ -68,6 +68,7 @@ func TestRunStatuses(t *testing.T) {
 		{[]string{"gopipe testexit 3 | gopipe testexit 0"}, 0, ""},
 		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testcat"}, 3, ""},
 		{[]string{"--pipestatus", "gopipe testexit 3 | gopipe testexit 0 | gopipe testexit 1"}, 1, "gopipe: run: pipestatus: 3 0 1\n"},
+		{[]string{"--pipestatus", "cd . && exit 4"}, 4, "gopipe: run: pipestatus: 0\ngopipe: run: pipestatus: 4\n"},
 		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: command not found\n"},
 		{[]string{""}, 0, ""},
 	} {

@@ -21,7 +21,7 @@ import (
 // FIFO's other end, as it would end a shell's child waiting in open(2):
 // the stage dies of it, and run dies of it too, as bash does.
 func TestRunSignalWhileOpeningFIFO(t *testing.T) {
-	for _, src := range []string{"gopipe testcat < %s", "gopipe testcat > %s; gopipe testexit 0"} {
+	for _, src := range []string{"gopipe testcat < %s", "gopipe testcat > %s; gopipe testexit 0", "cd . > %s; gopipe testexit 0"} {
 		name := filepath.Join(t.TempDir(), "fifo")
 		if err := fifo.Make(name, fifo.DefaultMode); err != nil {
 			t.Fatal(err)
