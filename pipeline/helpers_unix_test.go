@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -40,6 +41,16 @@ func init() {
 			fmt.Println("blocking")
 		}
 		return 0
+	}
+	// exec replaces itself (Exec) with the helper echo, in the directory
+	// args[0], saying what Exec returned if it did.
+	helpers["exec"] = func(args []string) int {
+		os.Unsetenv(helperEnv)
+		s := helper("echo", "pid", strconv.Itoa(os.Getpid()))
+		s.Dir = args[0]
+		st := Exec(s)
+		fmt.Println("not replaced:", st.Code, st.Err)
+		return 1
 	}
 }
 

@@ -20,10 +20,12 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -75,13 +77,24 @@ type Stage struct {
 	// Path, if set, is the program to run, Args[0] then being only its
 	// argv[0].
 	Path string
-	Dir  string   // working directory; "" means ours
-	Env  []string // environment; nil means ours
+	// Dir is the working directory, "" meaning ours; relative names in
+	// Redirects are relative to it too, as they are to a shell's.
+	Dir string
+	Env []string // environment; nil means ours
 	// Stderr is the stage's standard error; nil means the pipeline's.
 	Stderr io.Writer
 	// Redirects apply in order, after the stage's stdin and stdout have
 	// been connected to its neighbours (or the pipeline's own).
 	Redirects []Redirect
+}
+
+// Redirected is rd as the stage opens it: its Name relative to the stage's
+// Dir.
+func (s *Stage) Redirected(rd Redirect) Redirect {
+	if s.Dir != "" && rd.Op != Dup && !filepath.IsAbs(rd.Name) {
+		rd.Name = filepath.Join(s.Dir, rd.Name)
+	}
+	return rd
 }
 
 // DefaultWaitDelay is how long a pipeline waits, once a stage has exited,
@@ -236,10 +249,7 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		p.mu.Unlock()
-		// Each stage opens its redirections and starts on its own, as
-		// the children of a shell do: `a >fifo | b <fifo` must open both
-		// ends at once.
-		wg.Go(func() {
+		startStage := func() {
 			p.start(ctx, r)
 			// The stage has its own copies of the pipe ends now, or
 			// will never run: ours must go so its neighbours see EOF
@@ -250,7 +260,17 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 			if i < n-1 {
 				pipes[i].w.Close()
 			}
-		})
+		}
+		if opens(&p.Stages[i]) {
+			// A stage that opens files opens them and starts on its
+			// own, as the children of a shell do: `a >fifo | b <fifo`
+			// must open both ends at once.
+			wg.Go(startStage)
+		} else {
+			// The others start here, in order: the first, which feeds
+			// the rest, soonest, and no goroutine to schedule.
+			startStage()
+		}
 	}
 	// Nothing is reaped until every stage has started, so that the
 	// process group's leader, even dead, keeps the group for the others
@@ -386,7 +406,7 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 			fds[rd.FD] = fds[rd.Src]
 			continue
 		}
-		f, err := openRedirect(r.opening, rd)
+		f, err := openRedirect(r.opening, s.Redirected(rd))
 		if err != nil {
 			p.mu.Lock()
 			sig := r.killedBy
@@ -448,11 +468,8 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 	}
 	p.grp.prepare(cmd)
 	if err := cmd.Start(); err != nil {
-		code := 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			code = 127
-		}
-		r.fail(code, err)
+		err = startError(cmd.Path, cmd.Dir, err)
+		r.fail(startCode(err), err)
 		return
 	}
 	if err := p.grp.join(cmd); err != nil {
@@ -466,6 +483,43 @@ func (p *Pipeline) start(ctx context.Context, r *run) {
 	for _, sig := range p.signals {
 		cmd.Process.Signal(sig)
 	}
+}
+
+// opens tells whether s has redirections that open files (whose opens may
+// wait, for a FIFO's other end).
+func opens(s *Stage) bool {
+	for _, rd := range s.Redirects {
+		if rd.Op != Dup {
+			return true
+		}
+	}
+	return false
+}
+
+// startError is why the program path, started in dir, could not start,
+// saying of a directory that it is one (EISDIR), as a shell does, where
+// execve(2) gives only EACCES.
+func startError(path, dir string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	if dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: syscall.EISDIR}
+	}
+	return err
+}
+
+// startCode is the status of a stage that could not start with err: 127
+// for a command not found, 126 for one that could not be run.
+func startCode(err error) int {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return 127
+	}
+	return 126
 }
 
 func (r *run) fail(code int, err error) {

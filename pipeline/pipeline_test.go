@@ -154,6 +154,23 @@ func TestFileRedirections(t *testing.T) {
 	}
 }
 
+// A stage's redirections name files relative to its Dir, as a shell's
+// do after cd.
+func TestRedirectionsRelativeToDir(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "in"), []byte("data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := helper("cat")
+	s.Dir = dir
+	s.Redirects = []Redirect{{FD: 0, Op: Input, Name: "in"}, {FD: 1, Op: Output, Name: "out"}}
+	mustRun(t, &Pipeline{Stages: []Stage{s}})
+	if got, err := os.ReadFile(filepath.Join(dir, "out")); string(got) != "data\n" {
+		t.Errorf("out in Dir = %q, %v; want %q", got, err, "data\n")
+	}
+}
+
 func TestMissingInputFailsOnlyItsStage(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer

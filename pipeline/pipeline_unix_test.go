@@ -5,7 +5,11 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -160,5 +164,51 @@ func TestMakeFIFOBesideEndpoint(t *testing.T) {
 	}
 	if !exists("same") {
 		t.Fatal("the FIFO made does not count")
+	}
+}
+
+// A directory cannot be run (126), and its error says it is one (EISDIR),
+// as a shell says, where execve(2) says EACCES.
+func TestDirectoryCannotRun(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	res := mustRun(t, &Pipeline{Stages: []Stage{{Args: []string{dir}}}})
+	if res.Code != 126 || !errors.Is(res.Stages[0].Err, syscall.EISDIR) {
+		t.Errorf("status %d, error %v; want 126, EISDIR", res.Code, res.Stages[0].Err)
+	}
+}
+
+// Exec replaces the process with the stage, in its Dir: the same process
+// runs it.
+func TestExecReplacesTheProcess(t *testing.T) {
+	t.Parallel()
+	dir := tempDir(t)
+	cmd := helperCmd("exec", dir)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if want := fmt.Sprintf("pid %d\n", cmd.Process.Pid); string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
+
+// Exec returns the status of a stage that cannot run, as Run gives it, and
+// refuses at once one with redirections.
+func TestExecFailures(t *testing.T) {
+	for _, tc := range []struct {
+		s    Stage
+		code int
+		err  error
+	}{
+		{Stage{Args: []string{"gopipe-no-such-command"}}, 127, exec.ErrNotFound},
+		{Stage{Args: []string{"./gopipe-no-such-file"}}, 127, fs.ErrNotExist},
+		{Stage{Args: []string{tempDir(t)}}, 126, syscall.EISDIR},
+		{Stage{Args: []string{"true"}, Redirects: []Redirect{{FD: 1, Op: Output, Name: "f"}}}, 0, errors.ErrUnsupported},
+	} {
+		st := Exec(tc.s)
+		if st.Code != tc.code || !errors.Is(st.Err, tc.err) {
+			t.Errorf("Exec(%q): %d, %v; want %d, %v", tc.s.Args, st.Code, st.Err, tc.code, tc.err)
+		}
 	}
 }

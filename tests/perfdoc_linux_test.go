@@ -42,6 +42,7 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^bench/tee\.sh \S+ \d+$`), "GOPIPE=" + bin + " bench/tee.sh 1M 1", "| gopipe tee |"},
 		{regexp.MustCompile(`^bench/startup\.sh \d+$`), "bench/startup.sh 3", "| README build |"},
 		{regexp.MustCompile(`^bench/progress\.sh \d+ \S+$`), "GOPIPE=" + bin + " bench/progress.sh 1 10m", "| gopipe cat --force-progress |"},
+		{regexp.MustCompile(`^bench/run\.sh \d+ \d+$`), "GOPIPE=" + bin + " bench/run.sh 1 2", "| grep > f && wc |"},
 		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
 		{regexp.MustCompile(`^bench/signals\.sh \d+$`), "bench/signals.sh 1", "| gopipe cat f | TERM |"},
 		{regexp.MustCompile(`^bench/info\.sh \d+ \d+$`), "bench/info.sh 10 2", "| gopipe info |"},

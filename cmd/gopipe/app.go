@@ -58,6 +58,7 @@ func appletName(arg0 string) string {
 // (see command.Env.DieBy).
 func program(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (status int, dieBy os.Signal) {
 	e := command.NewEnv(ctx, stdin, stdout, stderr)
+	e.ExecStage = execStage
 	status = dispatch(e, args)
 	return status, e.DieBy
 }

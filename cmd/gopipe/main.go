@@ -15,7 +15,13 @@ import (
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
+	"github.com/gopipe/gopipe/pipeline"
 )
+
+// execStage is how a command may replace the process (command.Env's
+// ExecStage): set only here in main, which owns the process, and not in
+// tests, which run commands in theirs.
+var execStage func(pipeline.Stage) pipeline.Status
 
 func main() {
 	// On Windows `mkfifo` starts a copy of this program to hold the pipe
@@ -28,6 +34,7 @@ func main() {
 		os.Exit(0)
 	}
 	command.InitSignals()
+	execStage = pipeline.Exec
 	status, sig := program(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)
 	if sig != nil {
 		command.DieBy(sig)

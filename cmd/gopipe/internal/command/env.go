@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+
+	"github.com/gopipe/gopipe/pipeline"
 )
 
 // Env is what a command sees of the world, so that each command is a
@@ -35,6 +37,12 @@ type Env struct {
 	// how it ended: GNU cat and tee die by SIGPIPE when their reader goes,
 	// which Go's runtime does only for writes to fds 1 and 2.
 	DieBy os.Signal
+	// ExecStage, set by main, which alone owns the process, replaces the
+	// process with a command, as a shell replaces itself with its last
+	// command (pipeline.Exec; it returns if it cannot). nil in tests,
+	// which run commands in process: nothing may then end or replace it,
+	// and what a command set up it must undo.
+	ExecStage func(pipeline.Stage) pipeline.Status
 	// gnu is set by Enter for the GNU-modelled commands.
 	gnu bool
 }

@@ -243,6 +243,11 @@ func fdNumber(s string) (int, error) {
 // wordString is the value of a word that needs no expansion: literal text
 // and quotes only.
 func wordString(w *syntax.Word) (string, error) {
+	if lit, ok := w.Parts[0].(*syntax.Lit); ok && len(w.Parts) == 1 && lit.Value == "[" {
+		// Most likely the test command, which a shell would run as it is
+		// ("[" alone matches nothing), but which is a glob here.
+		return "", unsupported(`glob pattern "[" (for the test command write test … or quote it: '[' … ])`)
+	}
 	var b strings.Builder
 	for i, part := range w.Parts {
 		switch p := part.(type) {

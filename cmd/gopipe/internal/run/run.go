@@ -1,9 +1,11 @@
 package run
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 
@@ -24,9 +26,18 @@ var Run = &command.Spec{
 It may hold commands, quoting ('…', "…", \), pipes |, the redirections
 < > >> 2> 2>> 2>&1 (and N< N> N>> N>&M for N, M in 0, 1, 2), and lists
 with && || ; and newlines. Anything else (variables, $(…), globs, if, …) is
-refused, naming it. A command called gopipe is this program. A name in a
-redirection means what it means to every gopipe command (a FIFO waits for
-its other end; on Windows a bare NAME may be a pipe).
+refused, naming it ([ too: write test, or quote it). A command called
+gopipe is this program. A name in a redirection means what it means to
+every gopipe command (a FIFO waits for its other end; on Windows a bare
+NAME may be a pipe).
+
+The shell's builtins cd, exit, true, false and : are run's: cd [-L|-P]
+[DIR|-] changes the directory of the commands that follow, and of their
+redirections (no DIR: $HOME; -: $OLDPWD), and sets PWD and OLDPWD; exit [N]
+ends the one-liner with status N (else the last command's). In a pipeline
+they run in a subshell, as in sh: a cd or exit there ends with it. On Unix
+the last command, alone and without redirections, replaces run, as a
+shell's does.
 
 `,
 	Options: []command.Option{
@@ -61,8 +72,8 @@ func runRun(e *command.Env, p *command.Parsed) int {
 		return command.StatusUsage
 	}
 
-	defer e.OnSignals(r.signal)()
-	status := r.exec(list)
+	defer r.unwatch()
+	status := r.exec(list, true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped != nil && status == command.SignalStatus(r.stopped) {
@@ -79,9 +90,22 @@ type runner struct {
 	e                    *command.Env
 	pipefail, pipestatus bool
 
+	// The one-liner's own state, as a shell has it: its working
+	// directory once cd has changed it ("" is ours), the one before (for
+	// cd -), the environment the commands get then (PWD and OLDPWD set;
+	// nil is ours), the last status ($?, for a bare exit), and whether
+	// exit has ended it.
+	dir, oldDir string
+	env         []string
+	last        int
+	exited      bool
+
+	unwatchSignals func() // set once signals are passed on (watch)
+
 	mu      sync.Mutex
 	current *pipeline.Pipeline
-	stopped os.Signal // a signal that ends the list
+	cancel  context.CancelFunc // ends a builtin's redirections' opens
+	stopped os.Signal          // a signal that ends the list
 }
 
 func (r *runner) signal(sig os.Signal) {
@@ -93,24 +117,48 @@ func (r *runner) signal(sig os.Signal) {
 	if r.current != nil {
 		r.current.Signal(sig)
 	}
+	if r.cancel != nil && command.EndsWait(sig) {
+		r.cancel()
+	}
 }
 
-func (r *runner) exec(n oneliner.Node) int {
+// watch starts passing signals on to the commands, before the first one
+// starts: a one-liner of one command that replaces us (execLast) needs
+// none, and signal.Notify costs a round trip to the Go runtime's signal
+// thread for each signal.
+func (r *runner) watch() {
+	if r.unwatchSignals == nil {
+		r.unwatchSignals = r.e.OnSignals(r.signal)
+	}
+}
+
+// unwatch gives the signals back when we run in process. In main, which
+// owns the process (ExecStage is set), the process ends now, and giving
+// them back would only cost another round trip each.
+func (r *runner) unwatch() {
+	if r.unwatchSignals != nil && r.e.ExecStage == nil {
+		r.unwatchSignals()
+	}
+}
+
+// exec runs n, the rest of the one-liner if tail is set.
+func (r *runner) exec(n oneliner.Node, tail bool) int {
 	switch n := n.(type) {
 	case nil:
 		return 0
 	case *oneliner.List:
-		status := r.exec(n.X)
-		if r.stop() {
+		status := r.exec(n.X, false)
+		if r.exited || r.stop() {
 			return status
 		}
 		switch {
 		case n.Op == "&&" && status != 0, n.Op == "||" && status == 0:
 			return status
 		}
-		return r.exec(n.Y)
+		return r.exec(n.Y, tail)
 	case *oneliner.Pipe:
-		return r.pipe(n)
+		r.last = r.pipe(n, tail)
+		return r.last
 	}
 	panic(fmt.Sprintf("run: node %T", n))
 }
@@ -123,19 +171,39 @@ func (r *runner) stop() bool {
 	return r.stopped != nil || r.e.Ctx.Err() != nil
 }
 
-func (r *runner) pipe(n *oneliner.Pipe) int {
+// pipe runs the pipeline n, the last of the one-liner if tail is set.
+func (r *runner) pipe(n *oneliner.Pipe, tail bool) int {
 	e := r.e
 	p := &pipeline.Pipeline{
 		Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr,
 		Pipefail: r.pipefail,
 	}
+	if len(n.Stages) == 1 {
+		if b := builtins[n.Stages[0].Args[0]]; b != nil {
+			status := r.builtin(n.Stages[0], b)
+			if r.pipestatus {
+				e.Errorf("run: pipestatus: %d", status)
+			}
+			return status
+		}
+		if tail && !r.pipestatus && len(n.Stages[0].Redirects) == 0 {
+			if status, ok := r.execLast(n.Stages[0]); ok {
+				return status
+			}
+		}
+	}
 	for _, s := range n.Stages {
+		if inSubshell(s.Args[0]) {
+			s.Args = r.subshell(s.Args)
+		}
 		s.Path = command.SelfPath(s.Args[0])
+		s.Dir, s.Env = r.dir, r.env
 		p.Stages = append(p.Stages, s)
 	}
 	if f, ok := e.Stdin.(*os.File); ok {
 		p.Terminal = f
 	}
+	r.watch()
 	r.mu.Lock()
 	if r.stopped != nil {
 		r.mu.Unlock()
@@ -152,7 +220,7 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		return command.StatusFailed
 	}
 	for i, st := range res.Stages {
-		e.StageStatus("run: "+p.Stages[i].Args[0], st)
+		r.report(n.Stages[i].Args[0], st)
 	}
 	if r.pipestatus {
 		var b strings.Builder
@@ -176,4 +244,53 @@ func (r *runner) pipe(n *oneliner.Pipe) int {
 		}
 	}
 	return res.Code
+}
+
+// execLast replaces us with s, the one-liner's last command, when main
+// lets us, as sh replaces itself with its last simple command (bash -c
+// 'a && b' execs b; like bash, not one with redirections): it saves a
+// fork, a wait, and the signals' set-up for a one-liner of one command.
+// ok is false if it was not done, and s is still to run.
+func (r *runner) execLast(s pipeline.Stage) (status int, ok bool) {
+	if r.e.ExecStage == nil {
+		return 0, false
+	}
+	r.mu.Lock()
+	stopped := r.stopped
+	r.mu.Unlock()
+	if stopped != nil {
+		return command.SignalStatus(stopped), true
+	}
+	s.Path = command.SelfPath(s.Args[0])
+	s.Dir, s.Env = r.dir, r.env
+	st := r.e.ExecStage(s)
+	if errors.Is(st.Err, errors.ErrUnsupported) {
+		return 0, false
+	}
+	r.report(s.Args[0], st)
+	return st.Code, true
+}
+
+// report says why a stage could not run, in bash's words after our
+// "gopipe: run: " where bash has "bash: ": the command's name once, and
+// "command not found" for one that PATH does not have.
+func (r *runner) report(name string, st pipeline.Status) {
+	if st.Err == nil || st.Code == 0 {
+		// Nothing, or only its output's copying went wrong once it had
+		// run and succeeded (a grandchild held it: exec.ErrWaitDelay).
+		return
+	}
+	switch st.Code {
+	case command.StatusNotFound, command.StatusCannotRun:
+		var ee *exec.Error
+		switch {
+		case errors.As(st.Err, &ee) && errors.Is(ee.Err, exec.ErrNotFound):
+			r.e.Errorf("run: %s: command not found", name)
+		default:
+			r.e.Errorf("run: %s: %s", name, command.Strerror(st.Err))
+		}
+	default:
+		// A redirection failed: the error names the file.
+		r.e.Errorf("run: %s", command.StrerrorPath(st.Err))
+	}
 }

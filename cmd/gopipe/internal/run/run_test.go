@@ -1,12 +1,17 @@
 package run
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
+	"github.com/gopipe/gopipe/pipeline"
 )
 
 // runOneLiner runs `gopipe run ARGS…` in process.
@@ -18,7 +23,7 @@ func runOneLiner(t *testing.T, stdin string, args ...string) (int, string, strin
 // TestMain makes this test binary the gopipe of the one-liners' stages,
 // with the test applets.
 func TestMain(m *testing.M) {
-	commandtest.Main()
+	commandtest.Main(Run)
 	os.Exit(m.Run())
 }
 
@@ -63,7 +68,8 @@ func TestRunStatuses(t *testing.T) {
 		{[]string{"gopipe testexit 3 | gopipe testexit 0"}, 0, ""},
 		{[]string{"--pipefail", "gopipe testexit 3 | gopipe testcat"}, 3, ""},
 		{[]string{"--pipestatus", "gopipe testexit 3 | gopipe testexit 0 | gopipe testexit 1"}, 1, "gopipe: run: pipestatus: 3 0 1\n"},
-		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: "},
+		{[]string{"--pipestatus", "cd . && exit 4"}, 4, "gopipe: run: pipestatus: 0\ngopipe: run: pipestatus: 4\n"},
+		{[]string{"gopipe-no-such-command x"}, 127, "gopipe: run: gopipe-no-such-command: command not found\n"},
 		{[]string{""}, 0, ""},
 	} {
 		status, _, stderr := runOneLiner(t, "", tc.args...)
@@ -117,6 +123,7 @@ func TestRunRefusesOutsideTheSubset(t *testing.T) {
 		"echo \"$HOME\"":            "gopipe: run: unsupported: parameter expansion $HOME\n",
 		"echo $((1+2))":             "gopipe: run: unsupported: arithmetic expansion $((…))\n",
 		"ls *.go":                   "gopipe: run: unsupported: glob pattern \"*.go\" (quote it)\n",
+		"[ -f x ] && ls":            "gopipe: run: unsupported: glob pattern \"[\" (for the test command write test … or quote it: '[' … ])\n",
 		"ls ~":                      "gopipe: run: unsupported: tilde expansion ~\n",
 		"X=1 env":                   "gopipe: run: unsupported: variable assignment X=\n",
 		"sleep 1 &":                 "gopipe: run: unsupported: background job &\n",
@@ -145,5 +152,54 @@ func TestRunUsage(t *testing.T) {
 	status, _, errOut := runOneLiner(t, "", "a", "b")
 	if status != 2 || !strings.HasPrefix(errOut, "gopipe: run takes one ONE-LINER") {
 		t.Errorf("status %d, stderr %q", status, errOut)
+	}
+}
+
+// The one-liner's last command, when it is a lone command without
+// redirections, replaces run where main lets it (ExecStage), as a shell's
+// last command replaces the shell: in the directory cd left, with PWD set.
+// Nothing else does.
+func TestRunExecsLastCommand(t *testing.T) {
+	dir := chdirTemp(t)
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := filepath.Abs("sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args   []string
+		status int    // 42: exec'd
+		exec   string // what was exec'd, in dir
+		dir    string
+	}{
+		{[]string{"gopipe testexit 0"}, 42, "gopipe testexit 0", ""},
+		{[]string{"gopipe testexit 1; gopipe testexit 0"}, 42, "gopipe testexit 0", ""},
+		{[]string{"gopipe testexit 1 || gopipe testexit 2"}, 42, "gopipe testexit 2", ""},
+		{[]string{"cd sub && gopipe testexit 3"}, 42, "gopipe testexit 3", sub},
+		{[]string{"gopipe testexit 0 && gopipe testexit 1 && gopipe testexit 2"}, 1, "", ""},
+		{[]string{"gopipe testexit 0 | gopipe testexit 5"}, 5, "", ""},
+		{[]string{"gopipe testexit 6 > f"}, 6, "", ""},
+		{[]string{"--pipestatus", "gopipe testexit 7"}, 7, "", ""},
+		{[]string{"exit 8"}, 8, "", ""},
+	} {
+		var got []pipeline.Stage
+		e := command.NewEnv(context.Background(), strings.NewReader(""), io.Discard, io.Discard)
+		e.ExecStage = func(s pipeline.Stage) pipeline.Status {
+			got = append(got, s)
+			return pipeline.Status{Code: 42}
+		}
+		status := command.Run(Run, e.Enter(Run, "gopipe run"), tc.args)
+		var exec string
+		if len(got) == 1 {
+			exec = strings.Join(got[0].Args, " ")
+			if got[0].Dir != tc.dir || (tc.dir != "" && !slices.Contains(got[0].Env, "PWD="+tc.dir)) {
+				t.Errorf("%q: exec'd in %q (PWD set: %v), want %q", tc.args, got[0].Dir, slices.Contains(got[0].Env, "PWD="+tc.dir), tc.dir)
+			}
+		}
+		if status != tc.status || len(got) > 1 || exec != tc.exec {
+			t.Errorf("%q: status %d, exec'd %d: %q; want %d, %q", tc.args, status, len(got), exec, tc.status, tc.exec)
+		}
 	}
 }
