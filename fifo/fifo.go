@@ -50,6 +50,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"github.com/gopipe/gopipe/internal/remote"
 )
 
 // DefaultMode is the mode to give [Make] for the usual FIFO: private to its
@@ -126,12 +128,32 @@ func OpenWriter(ctx context.Context, name string) (*os.File, error) {
 // of that name in the current directory if there is one, else the pipe
 // \\.\pipe\NAME if it exists, else the file (which a reader then fails to
 // find and a writer creates); any other name is a file.
+//
+// On every OS, ssh://[USER@]HOST[:PORT]/NAME is NAME on HOST, reached by
+// the system's ssh running gopipe there (gopipe cat NAME to read it, a
+// gopipe redirect --stdout NAME to write it), unless a local file of that
+// name, or its directory, exists (GNU's tools read it as a relative path).
+// The remote NAME is the URL's path less its first slash, percent-decoded.
+// The file is a pipe to ssh; close it with [Close], which says how the
+// remote side ended. The remote's messages go to os.Stderr.
 func OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxErr("open", name, ctx)
 	}
+	if n, ok, err := remote.Lookup(name); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return openRemote(n, flag)
+	}
 	return openFile(ctx, name, flag, perm)
 }
+
+// Close closes f, which [OpenFile] returned, and for a remote NAME waits for
+// the transport to end and returns how the remote side failed, if it did:
+// an error whose message says which side (ssh could not connect, no gopipe
+// there, or the remote command failed). For any other file it is f.Close.
+func Close(f *os.File) error { return closeFile(f) }
 
 // Namespace says where a name was found, and so which commands mean it.
 type Namespace string
@@ -208,6 +230,17 @@ type Config struct {
 	// would trust every member's servers.
 	TrustServers []string
 
+	// SSH, RemoteGopipe and RemoteShell say how [Dial] reaches a remote
+	// NAME, ssh://[USER@]HOST[:PORT]/NAME (see [OpenFile]): the ssh
+	// command's words (default: $GOPIPE_SSH split at white space, else
+	// ssh), the gopipe to run there (default: $GOPIPE_REMOTE_GOPIPE, else
+	// gopipe on the remote PATH), and the shell that reads the remote
+	// command line, "sh" or "cmd" (default: $GOPIPE_REMOTE_SHELL, else a
+	// NAME must read the same to both).
+	SSH          []string
+	RemoteGopipe string
+	RemoteShell  string
+
 	// Refused, if set, is called by a listener for each peer it refuses,
 	// before it cuts the peer off.
 	Refused func(p Peer, err error)
@@ -253,6 +286,9 @@ func PeerOf(c net.Conn) (Peer, error) { return peerOf(c) }
 // allow; refused peers go to cfg.Refused.
 func Listen(name string, cfg *Config) (net.Listener, error) {
 	cfg = orDefault(cfg)
+	if _, ok, _ := remote.Lookup(name); ok {
+		return nil, &os.PathError{Op: "listen", Path: name, Err: fmt.Errorf("a server listens here, not on another host: %w", errors.ErrUnsupported)}
+	}
 	if err := validate("listen", name, cfg); err != nil {
 		return nil, err
 	}
@@ -265,6 +301,12 @@ func Listen(name string, cfg *Config) (net.Listener, error) {
 // connection implements CloseWrite() error. cfg may be nil.
 func Dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
 	cfg = orDefault(cfg)
+	if n, ok, err := remote.Lookup(name); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return dialRemote(ctx, n, cfg)
+	}
 	if err := validate("dial", name, cfg); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gopipe/gopipe/fifo"
 )
 
 // RedirOp is what a [Redirect] does.
@@ -288,8 +290,12 @@ func (p *Pipeline) Run(ctx context.Context) (*Result, error) {
 			if r.cmd.ProcessState != nil {
 				r.exitTime = exitTime(r.cmd.ProcessState)
 			}
+			// A remote NAME's transport says, as it ends, how its
+			// other side did: a failure there fails the stage.
 			for _, f := range r.files {
-				f.Close()
+				if err := fifo.Close(f); err != nil && r.status.Code == 0 && r.status.Err == nil {
+					r.status = Status{Code: 1, Err: err}
+				}
 			}
 		})
 	}
@@ -525,7 +531,7 @@ func startCode(err error) int {
 func (r *run) fail(code int, err error) {
 	r.status = Status{Code: code, Err: err}
 	for _, f := range r.files {
-		f.Close()
+		fifo.Close(f)
 	}
 }
 
@@ -533,7 +539,7 @@ func (r *run) fail(code int, err error) {
 func (r *run) killed(sig os.Signal) {
 	r.status = Status{Code: signalCode(sig), Signal: sig}
 	for _, f := range r.files {
-		f.Close()
+		fifo.Close(f)
 	}
 }
 

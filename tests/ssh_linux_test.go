@@ -203,3 +203,201 @@ func TestSSHDial(t *testing.T) {
 		}
 	})
 }
+
+// The other commands take an ssh:// NAME through the one resolver: cat
+// reads a remote file or FIFO, tee and redirect write one, run's
+// redirections do both, info describes one, tap relays to a remote server.
+func TestSSHNames(t *testing.T) {
+	s := startSSHD(t)
+	gp := gopipe(t)
+	dir := t.TempDir()
+	env := "GOPIPE_REMOTE_GOPIPE=" + gp
+	run := func(t *testing.T, stdin string, args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(gp, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, env)
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		st := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			st = ee.ExitCode()
+		}
+		return out.String(), errb.String(), st
+	}
+	remoteFile := filepath.Join(dir, "remote.txt")
+	os.WriteFile(remoteFile, []byte("on the far side\n"), 0o600)
+	url := "ssh://gptest/" + remoteFile
+
+	t.Run("cat", func(t *testing.T) {
+		out, errs, st := run(t, "", "cat", "-n", url)
+		if st != 0 || out != "     1\ton the far side\n" {
+			t.Fatalf("status %d, %q, %s", st, out, errs)
+		}
+		_, errs, st = run(t, "", "cat", "ssh://gptest/"+dir+"/nosuch")
+		if st != 1 || !strings.Contains(errs, "nosuch: No such file or directory") || !strings.Contains(errs, "failed on gptest") {
+			t.Fatalf("cat of a missing remote file: status %d, %s", st, errs)
+		}
+	})
+	t.Run("tee", func(t *testing.T) {
+		out, errs, st := run(t, "copied\n", "tee", "ssh://gptest/"+dir+"/teed")
+		got, _ := os.ReadFile(filepath.Join(dir, "teed"))
+		if st != 0 || out != "copied\n" || string(got) != "copied\n" {
+			t.Fatalf("status %d, %q, remote file %q, %s", st, out, got, errs)
+		}
+		run(t, "more\n", "tee", "-a", "ssh://gptest/"+dir+"/teed")
+		if got, _ := os.ReadFile(filepath.Join(dir, "teed")); string(got) != "copied\nmore\n" {
+			t.Fatalf("tee -a: remote file %q", got)
+		}
+	})
+	t.Run("a remote FIFO", func(t *testing.T) {
+		f := filepath.Join(dir, "fifo")
+		if out, err := exec.Command(gp, "mkfifo", f).CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		done := make(chan string)
+		go func() { out, _, _ := run(t, "", "cat", "ssh://gptest/"+f); done <- out }()
+		_, errs, st := run(t, "through a remote FIFO\n", "tee", "ssh://gptest/"+f)
+		if got := <-done; st != 0 || got != "through a remote FIFO\n" {
+			t.Fatalf("tee: status %d %s; cat got %q", st, errs, got)
+		}
+	})
+	t.Run("redirect and run", func(t *testing.T) {
+		_, errs, st := run(t, "", "redirect", "--stdin", url, "--stdout", "ssh://gptest/"+dir+"/upper", "--", "tr", "a-z", "A-Z")
+		if got, _ := os.ReadFile(filepath.Join(dir, "upper")); st != 0 || string(got) != "ON THE FAR SIDE\n" {
+			t.Fatalf("redirect: status %d, %q, %s", st, got, errs)
+		}
+		out, errs, st := run(t, "", "run", "wc -c < "+url+" > ssh://gptest/"+dir+"/count && cat "+dir+"/count")
+		if st != 0 || strings.TrimSpace(out) != "16" {
+			t.Fatalf("run: status %d, %q, %s", st, out, errs)
+		}
+		_, errs, st = run(t, "", "run", "cat < ssh://gptest/"+dir+"/nosuch")
+		if st == 0 || !strings.Contains(errs, "failed on gptest") {
+			t.Fatalf("run, a missing remote file: status %d, %s", st, errs)
+		}
+	})
+	t.Run("info", func(t *testing.T) {
+		out, errs, st := run(t, "", "info", url)
+		if st != 0 || !strings.Contains(out, "kind:      other") || !strings.Contains(out, "path:      "+remoteFile) {
+			t.Fatalf("status %d, %q, %s", st, out, errs)
+		}
+	})
+	t.Run("a local file wins", func(t *testing.T) {
+		// GNU's cat reads ssh://gptest/x as the path ssh:/gptest/x.
+		os.MkdirAll(filepath.Join(dir, "ssh:", "gptest"), 0o755)
+		os.WriteFile(filepath.Join(dir, "ssh:", "gptest", "x"), []byte("local\n"), 0o600)
+		out, errs, st := run(t, "", "cat", "ssh://gptest/x")
+		if st != 0 || out != "local\n" {
+			t.Fatalf("status %d, %q, %s", st, out, errs)
+		}
+	})
+	t.Run("tap to a remote server", func(t *testing.T) {
+		up := filepath.Join(dir, "up.sock")
+		startServe(t, up)
+		tap := filepath.Join(dir, "tap.sock")
+		cmd := exec.Command(gp, "tap", "--text", tap, "ssh://gptest/"+up)
+		cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, env)
+		var dump bytes.Buffer
+		cmd.Stdout = &dump
+		logr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		followLog(logr).waitFor(t, "tapping")
+		out, errs, st := run(t, "via the tap\n", "dial", tap)
+		if st != 0 || out != "via the tap\n" {
+			t.Fatalf("status %d, %q, %s", st, out, errs)
+		}
+	})
+}
+
+// A bare remote NAME is the remote user's endpoint of that name, and
+// cutting the ssh transport mid-stream ends the local side at once, with a
+// clear message.
+func TestSSHBareNameAndCutTransport(t *testing.T) {
+	s := startSSHD(t)
+	gp := gopipe(t)
+	name := "gopipe-ssh-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	// The remote side is root's session through sshd: no XDG_RUNTIME_DIR,
+	// so its bare names live in $TMPDIR/gopipe-0; the server must be there.
+	srv := exec.Command(gp, "serve", name)
+	srv.Env = append(os.Environ(), "XDG_RUNTIME_DIR=", "TMPDIR=")
+	logr, _ := srv.StderrPipe()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	followLog(logr).waitFor(t, "listening on")
+
+	out, errs, st := s.gopipe(t, "bare\n", "dial", "--remote-gopipe", gp, "ssh://gptest/"+name)
+	if st != 0 || out != "bare\n" {
+		t.Fatalf("bare name: status %d, %q, %s", st, out, errs)
+	}
+
+	// A client that keeps sending; then its ssh is killed.
+	pr, pw, _ := os.Pipe()
+	defer pw.Close()
+	cmd := exec.Command(gp, "dial", "--remote-gopipe", gp, "ssh://gptest/"+name)
+	cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config)
+	cmd.Stdin = pr
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	echoed, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	pw.Write([]byte("first\n"))
+	buf := make([]byte, 6)
+	if _, err := echoed.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	ssh := childNamed(t, cmd.Process.Pid, "ssh")
+	syscallKill(t, ssh)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(stderr.String(), "gopipe: dial ssh://gptest/"+name+": the ssh connection to gptest was cut (ssh died: signal: killed)") {
+			t.Fatalf("dial after its ssh was killed: %v, %s", err, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("dial hangs after its ssh was killed")
+	}
+}
+
+// childNamed is the pid of parent's child whose command is name.
+func childNamed(t *testing.T, parent int, name string) int {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		ds, _ := os.ReadDir("/proc")
+		for _, d := range ds {
+			pid, err := strconv.Atoi(d.Name())
+			if err != nil {
+				continue
+			}
+			stat, _ := os.ReadFile("/proc/" + d.Name() + "/stat")
+			// pid (comm) state ppid ...
+			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if len(f) > 1 && f[1] == strconv.Itoa(parent) && bytes.Contains(stat, []byte("("+name+")")) {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no child %s of %d", name, parent)
+	return 0
+}
+
+func syscallKill(t *testing.T, pid int) {
+	t.Helper()
+	p, err := os.FindProcess(pid)
+	if err == nil {
+		err = p.Kill()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -52,7 +52,7 @@ What a FILE names is what it names to every gopipe command: on Windows,
 \\.\pipe\NAME and //./pipe/NAME are named pipes, and a plain NAME (no slash,
 backslash or colon) is a file if one exists, and otherwise the named pipe
 \\.\pipe\NAME if one exists.
-` + progressOutro,
+` + progressOutro + command.RemoteNote,
 	Run: runCat,
 }
 
@@ -186,7 +186,7 @@ func (c *catter) writeFailed(err error) int {
 var errSameFile = errors.New("input file is output file")
 
 // catOne copies one operand to stdout.
-func (c *catter) catOne(name string) error {
+func (c *catter) catOne(name string) (err error) {
 	var (
 		r io.Reader
 		f *os.File
@@ -195,14 +195,19 @@ func (c *catter) catOne(name string) error {
 		r = c.e.Stdin
 		f, _ = r.(*os.File)
 	} else {
-		var err error
 		c.prog.waitFor("writer", name)
 		f, err = openInput(c.e.Ctx, name)
 		c.prog.opened()
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		// A remote NAME's ssh says at its close how the other side
+		// ended: a failure there is this operand's, as a read error is.
+		defer func() {
+			if cerr := fifo.Close(f); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
 		r = f
 	}
 	var fi os.FileInfo

@@ -46,7 +46,7 @@ modes tee exits as soon as every output is a broken pipe, even while no
 input comes. What a FILE names is what it names to every gopipe command: on
 Windows, \\.\pipe\NAME and //./pipe/NAME are named pipes, and a bare NAME
 that is no file here but a pipe (gopipe mkfifo NAME) is that pipe.
-` + progressOutro,
+` + progressOutro + command.RemoteNote,
 	Run: runTee,
 }
 
@@ -233,7 +233,7 @@ func (t *teeRun) closeFiles() bool {
 		if o.f == nil {
 			continue
 		}
-		err := o.f.Close()
+		err := fifo.Close(o.f) // for a remote NAME, how the other side ended
 		if o.live && err != nil {
 			t.e.Errorf("%s: %s", command.Quotef(o.name), command.Strerror(err))
 			ok = false
@@ -250,7 +250,7 @@ func (t *teeRun) drop(o *teeOutput) {
 	if o.f != nil {
 		// Closing at once lets the output's reader see the end of the data,
 		// rather than wait until tee ends.
-		o.f.Close()
+		fifo.Close(o.f)
 		o.f = nil
 	}
 }

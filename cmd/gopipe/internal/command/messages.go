@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gopipe/gopipe/internal/remote"
 )
 
 // Strerror is the C library's message for err, as GNU tools print it
@@ -18,6 +20,12 @@ import (
 // a lower-case first letter. Other errors keep their message, less the
 // operation and path that our own message already gives.
 func Strerror(err error) string {
+	// How a remote NAME's other side failed is a sentence of its own
+	// ("ssh could not connect to h"), which names the culprit first.
+	var re *remote.Error
+	if errors.As(err, &re) {
+		return re.Msg
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return capitalize(errno.Error())

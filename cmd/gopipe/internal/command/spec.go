@@ -316,3 +316,15 @@ func argmatch(o Opt, arg string) (string, error) {
 	}
 	return "", &UsageError{b.String()}
 }
+
+// RemoteNote is what the help of every command that takes a NAME says of
+// ssh:// NAMEs (the rule is internal/remote's, through fifo.OpenFile and
+// fifo.Dial).
+const RemoteNote = `
+A NAME ssh://[USER@]HOST[:PORT]/NAME is NAME on HOST, reached by the system's
+ssh (your config, agent, keys and known_hosts) running gopipe there: the URL's
+path less its first slash, percent-decoded (ssh://h/demo is demo there,
+ssh://h//tmp/f the path /tmp/f). GNU's tools read ssh://h/x as a relative
+path: where that file, or its directory, exists, it is the local file.
+$GOPIPE_SSH is the ssh command, $GOPIPE_REMOTE_GOPIPE the remote gopipe.
+`

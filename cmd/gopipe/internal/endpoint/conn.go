@@ -7,12 +7,13 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
-	"github.com/gopipe/gopipe/cmd/gopipe/internal/remote"
 	"github.com/gopipe/gopipe/fifo"
+	"github.com/gopipe/gopipe/internal/remote"
 )
 
 // trustOption is dial's and tap's --trust: the servers they dial are
@@ -23,56 +24,21 @@ var trustOption = command.Option{Long: "trust", Arg: command.RequiredArg, ArgNam
 
 // remoteOptions are dial's and tap's options for an ssh:// NAME.
 var remoteOptions = []command.Option{
-	{Long: "ssh", Arg: command.RequiredArg, ArgName: "CMD", Help: "for an ssh:// NAME, the ssh command (default\n$GOPIPE_SSH, else ssh), its words split as run splits them"},
-	{Long: "remote-gopipe", Arg: command.RequiredArg, ArgName: "PATH", Help: "for an ssh:// NAME, the gopipe to run there\n(default: gopipe, on the remote PATH)"},
+	{Long: "ssh", Arg: command.RequiredArg, ArgName: "CMD", Help: "for an ssh:// NAME, the ssh command, split at\nwhite space (default $GOPIPE_SSH, else ssh)"},
+	{Long: "remote-gopipe", Arg: command.RequiredArg, ArgName: "PATH", Help: "for an ssh:// NAME, the gopipe to run there\n(default $GOPIPE_REMOTE_GOPIPE, else gopipe on\nthe remote PATH)"},
 	{Long: "remote-shell", Arg: command.RequiredArg, ArgName: "SHELL", Values: remote.Shells, Help: "for an ssh:// NAME, the remote shell: sh (POSIX:\nany NAME can be quoted) or cmd; by default a NAME\nmust read the same to both"},
 }
 
-// remoteOption applies o, if it is one of remoteOptions, to ro.
-func remoteOption(o command.Opt, ro *remote.Options) {
+// remoteOption applies o, if it is one of remoteOptions, to cfg.
+func remoteOption(o command.Opt, cfg *fifo.Config) {
 	switch o.Key() {
 	case "ssh":
-		ro.SSH = o.Value
+		cfg.SSH = strings.Fields(o.Value)
 	case "remote-gopipe":
-		ro.Gopipe = o.Value
+		cfg.RemoteGopipe = o.Value
 	case "remote-shell":
-		ro.Shell = o.Value
+		cfg.RemoteShell = o.Value
 	}
-}
-
-// dialer is how dial and tap reach a NAME: local endpoints through the
-// fifo package, ssh:// NAMEs through a gopipe dial on the remote host.
-type dialer struct {
-	cfg    *fifo.Config
-	wait   time.Duration
-	remote remote.Options
-	stderr io.Writer // the remote side's messages
-}
-
-// dial dials name, waiting for up to d.wait for it to appear.
-func (d *dialer) dial(ctx context.Context, name string) (net.Conn, error) {
-	n, isRemote, err := remote.Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	if !isRemote {
-		return dialWaiting(ctx, name, d.cfg, d.wait)
-	}
-	// The remote dial does what ours would: the wait, message mode and
-	// the servers to trust are its options.
-	args := []string{"dial"}
-	if d.wait > 0 {
-		args = append(args, "--wait", d.wait.String())
-	}
-	if d.cfg != nil && d.cfg.MessageMode {
-		args = append(args, "--message")
-	}
-	if d.cfg != nil {
-		for _, u := range d.cfg.TrustServers {
-			args = append(args, "--trust", u)
-		}
-	}
-	return remote.Dial(ctx, n, d.remote, d.stderr, append(args, "--", n.Path)...)
 }
 
 // dialWaiting dials name, polling for up to wait while it does not exist

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
-	"github.com/gopipe/gopipe/cmd/gopipe/internal/remote"
 	"github.com/gopipe/gopipe/fifo"
+	"github.com/gopipe/gopipe/internal/remote"
 )
 
 // Dial connects stdin and stdout to an endpoint.
@@ -29,26 +29,22 @@ zero-length message in message mode), and the replies are read to the end.
 		{Long: "message", Help: "message mode: each read of stdin is one message"},
 		trustOption,
 	}, remoteOptions...),
-	Outro: `NAME may be ssh://[USER@]HOST[:PORT]/NAME: the system's ssh (your config,
-agent, keys and known_hosts) runs 'gopipe dial NAME' on HOST, and the bytes go
-through it, half-close and exit status included. The remote NAME is the URL's
-path without its first slash, percent-decoded: ssh://h/demo is the bare name
-demo there, ssh://h//run/x.sock the path /run/x.sock. A local file called
-ssh://h/... (a relative path, to GNU's tools) is what such a NAME means where
-it exists.
-`,
+	Outro: `With an ssh:// NAME, 'gopipe dial NAME' runs on HOST and the bytes go
+through ssh, half-close and exit status included (255: ssh failed, 127: no
+gopipe there). --wait, --message and --trust are the remote dial's.
+` + command.RemoteNote,
 	Run: runDial,
 }
 
 func runDial(e *command.Env, p *command.Parsed) int {
 	cfg := &fifo.Config{}
-	d := &dialer{cfg: cfg, stderr: e.Stderr}
+	var wait time.Duration
 	for _, o := range p.Opts {
-		remoteOption(o, &d.remote)
+		remoteOption(o, cfg)
 		switch o.Key() {
 		case "wait":
 			var err error
-			if d.wait, err = o.Duration(); err != nil {
+			if wait, err = o.Duration(); err != nil {
 				return e.Usage(err)
 			}
 		case "message":
@@ -62,7 +58,7 @@ func runDial(e *command.Env, p *command.Parsed) int {
 		return e.Usage(errors.New("dial takes one NAME"))
 	}
 	name := operands[0]
-	c, err := d.dial(e.Ctx, name)
+	c, err := dialWaiting(e.Ctx, name, cfg, wait)
 	if err != nil {
 		e.Errorf("dial %s", command.StrerrorPath(err))
 		return 1

@@ -44,7 +44,9 @@ which is \\; a newline is \n and then a line break, tab \t, carriage return
 other unprintable characters \uHHHH or \UHHHHHHHH. So a NUL byte is \x00
 and the four characters \x00 are \\x00, and a chunk's text, its line
 breaks removed, reads back with bash's printf %b.
-`,
+
+UPSTREAM may be an ssh:// NAME: each client gets a gopipe dial of its own there.
+` + command.RemoteNote,
 	Run: runTap,
 }
 
@@ -52,10 +54,11 @@ type tapper struct {
 	command.Logger
 	e    *command.Env
 	text bool
-	// up is how UPSTREAM is dialed, for each client: how long to wait
-	// for it, whom to trust besides ourselves, how to reach it over ssh.
-	up  *dialer
-	out sync.Mutex // one record at a time on stdout
+	wait time.Duration // for UPSTREAM to appear, per client
+	// upCfg is how UPSTREAM is dialed: whom to trust besides ourselves,
+	// how to reach it over ssh.
+	upCfg *fifo.Config
+	out   sync.Mutex // one record at a time on stdout
 	// outErr is the first error writing stdout (under out); quit stops
 	// accepting clients.
 	outErr  error
@@ -65,10 +68,10 @@ type tapper struct {
 }
 
 func runTap(e *command.Env, p *command.Parsed) int {
-	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e, up: &dialer{cfg: &fifo.Config{}, stderr: e.Stderr}}
+	t := &tapper{Logger: command.Logger{W: e.Stderr}, e: e, upCfg: &fifo.Config{}}
 	grace := 5 * time.Second
 	for _, o := range p.Opts {
-		remoteOption(o, &t.up.remote)
+		remoteOption(o, t.upCfg)
 		switch o.Key() {
 		case "grace":
 			var err error
@@ -80,10 +83,10 @@ func runTap(e *command.Env, p *command.Parsed) int {
 		case "hex":
 			t.text = false
 		case "trust":
-			t.up.cfg.TrustServers = append(t.up.cfg.TrustServers, o.Value)
+			t.upCfg.TrustServers = append(t.upCfg.TrustServers, o.Value)
 		case "wait":
 			var err error
-			if t.up.wait, err = o.Duration(); err != nil {
+			if t.wait, err = o.Duration(); err != nil {
 				return e.Usage(err)
 			}
 		}
@@ -135,7 +138,7 @@ func runTap(e *command.Env, p *command.Parsed) int {
 func (t *tapper) session(ses *session, c net.Conn, upstream string, id int64) {
 	defer c.Close()
 	peer, _ := fifo.PeerOf(c)
-	u, err := t.up.dial(t.e.Ctx, upstream)
+	u, err := dialWaiting(t.e.Ctx, upstream, t.upCfg, t.wait)
 	if err != nil {
 		t.Logf("#%d (%s): upstream %s", id, peer, command.StrerrorPath(err))
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
+	"github.com/gopipe/gopipe/internal/remote"
 )
 
 // Ls lists FIFOs and sockets, or Windows' named pipes.
@@ -51,6 +52,7 @@ in its pipe. It changes nothing it looks at (no FIFO is opened: the bytes are
 counted through a reader that holds it already).
 
 `,
+	Outro: command.RemoteNote,
 	Options: append(append([]command.Option(nil), jsonOptions...),
 		command.Option{Long: "watch", Arg: command.OptionalArg, ArgName: "INTERVAL", Help: "redraw every INTERVAL (default 1s; 0.5 or 500ms)\nuntil ctrl-C or until NAME is gone"},
 		command.Option{Long: "count", Arg: command.RequiredArg, ArgName: "N", Help: "with --watch, stop after N frames"},
@@ -173,6 +175,13 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 
 // infoFrame prints, after sep, what name means now, and who uses it.
 func infoFrame(e *command.Env, name string, asJSON bool, sep string) int {
+	if n, ok, err := remote.Lookup(name); err != nil || ok {
+		if err != nil {
+			e.Errorf("info %s", command.StrerrorPath(err))
+			return 1
+		}
+		return remoteInfo(e, n, asJSON, sep)
+	}
 	found, err := fifo.Lookup(name)
 	if err != nil {
 		e.Errorf("info %s", command.StrerrorPath(err))
@@ -252,4 +261,36 @@ func instances(in fifo.Info) string {
 		return strconv.Itoa(v)
 	}
 	return n(in.Instances) + "/" + n(in.MaxInstances)
+}
+
+// remoteInfo is info of a NAME on another host: gopipe info there, its
+// output passed through.
+func remoteInfo(e *command.Env, n remote.Name, asJSON bool, sep string) int {
+	args := []string{"info"}
+	if asJSON {
+		args = append(args, "--json")
+	}
+	f, p, err := remote.Open(n, remote.Options{}, e.Stderr, false, append(args, "--", n.Path)...)
+	if err != nil {
+		e.Errorf("info %s", command.StrerrorPath(err))
+		return 1
+	}
+	var out strings.Builder
+	out.WriteString(sep)
+	_, cerr := io.Copy(&out, f)
+	f.Close()
+	if err := p.Wait(); err != nil {
+		e.Print(out.String())
+		e.Errorf("info %s: %v", n.URL, err)
+		var re *remote.Error
+		if errors.As(err, &re) && re.Status > 0 {
+			return re.Status
+		}
+		return 1
+	}
+	if cerr != nil {
+		e.Errorf("info %s: %s", n.URL, command.Strerror(cerr))
+		return 1
+	}
+	return e.Print(out.String())
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/fifo"
 	"github.com/gopipe/gopipe/pipeline"
 )
 
@@ -41,7 +42,7 @@ delivered before we exit. A CMD called gopipe is this program.
 
 Exit status: CMD's; 125 when redirect itself fails, 126 when CMD cannot run,
 127 when it is not found.
-`,
+` + command.RemoteNote,
 	Run: runRedirect,
 }
 
@@ -52,7 +53,7 @@ type redirectConfig struct {
 	argv                  []string
 }
 
-func runRedirect(e *command.Env, pa *command.Parsed) int {
+func runRedirect(e *command.Env, pa *command.Parsed) (status int) {
 	cfg := redirectConfig{argv: pa.Operands}
 	for _, o := range pa.Opts {
 		switch o.Key() {
@@ -103,8 +104,15 @@ func runRedirect(e *command.Env, pa *command.Parsed) int {
 	files, err := openTargets(ctx, &cfg)
 	defer func() {
 		for _, f := range files {
-			if f != nil {
-				f.Close()
+			if f == nil {
+				continue
+			}
+			// For a remote NAME, how its other side ended.
+			if cerr := fifo.Close(f); cerr != nil && err == nil {
+				e.Errorf("redirect: %s", command.StrerrorPath(cerr))
+				if status == 0 {
+					status = command.StatusFailed
+				}
 			}
 		}
 	}()

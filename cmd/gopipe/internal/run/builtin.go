@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
+	"github.com/gopipe/gopipe/fifo"
 	"github.com/gopipe/gopipe/pipeline"
 )
 
@@ -72,7 +73,7 @@ func (r *runner) builtin(s pipeline.Stage, b builtin) int {
 	var files []*os.File
 	defer func() {
 		for _, f := range files {
-			f.Close()
+			fifo.Close(f)
 		}
 	}()
 	s.Dir = r.dir

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -32,13 +33,17 @@ type Name struct {
 
 // Lookup tells whether name means a remote NAME, and parses it. GNU's
 // tools read ssh://h/x as a relative path (directory "ssh:", then "h"):
-// where such a local file exists, it is the local file that is meant, so
-// that a command line that worked before still does.
+// where such a local file exists, or its directory does (so that GNU's tee
+// would create it), it is the local file that is meant, so that a command
+// line that worked before still does.
 func Lookup(name string) (Name, bool, error) {
 	if !strings.HasPrefix(name, Scheme) {
 		return Name{}, false, nil
 	}
 	if _, err := os.Lstat(name); err == nil {
+		return Name{}, false, nil
+	}
+	if _, err := os.Stat(filepath.Dir(name)); err == nil {
 		return Name{}, false, nil
 	}
 	n, err := Parse(name)
@@ -87,19 +92,46 @@ func Parse(s string) (Name, error) {
 	return n, nil
 }
 
-// Options say how to reach the remote side.
+// Options say how to reach the remote side; the zero value takes each from
+// the environment, or its default.
 type Options struct {
-	// SSH is the ssh command, its words split as run splits them:
-	// --ssh, else $GOPIPE_SSH, else "ssh".
-	SSH string
-	// Gopipe is the remote gopipe: --remote-gopipe, else "gopipe", found
-	// on the remote PATH.
+	// SSH is the ssh command's words: else $GOPIPE_SSH split at white
+	// space, else ssh.
+	SSH []string
+	// Gopipe is the remote gopipe: else $GOPIPE_REMOTE_GOPIPE, else
+	// gopipe, found on the remote PATH.
 	Gopipe string
 	// Shell is the remote shell that reads the command line: "sh" (a
 	// POSIX shell: anything can be quoted), "cmd" (Windows OpenSSH's
-	// default), or "" for one that is safe in both (the default, since
-	// which shell a host has cannot be known beforehand).
+	// default), or "" for what reads the same to both (the default, since
+	// which shell a host has cannot be known beforehand); else
+	// $GOPIPE_REMOTE_SHELL.
 	Shell string
+}
+
+// withDefaults fills what o leaves out from the environment.
+func (o Options) withDefaults() (Options, error) {
+	if o.SSH == nil {
+		o.SSH = strings.Fields(os.Getenv("GOPIPE_SSH"))
+	}
+	if len(o.SSH) == 0 {
+		o.SSH = []string{"ssh"}
+	}
+	if o.Gopipe == "" {
+		o.Gopipe = os.Getenv("GOPIPE_REMOTE_GOPIPE")
+	}
+	if o.Gopipe == "" {
+		o.Gopipe = "gopipe"
+	}
+	if o.Shell == "" {
+		o.Shell = os.Getenv("GOPIPE_REMOTE_SHELL")
+	}
+	switch o.Shell {
+	case "", "sh", "cmd":
+	default:
+		return o, fmt.Errorf("remote shell %q: want sh or cmd", o.Shell)
+	}
+	return o, nil
 }
 
 // Shells are the values of --remote-shell.

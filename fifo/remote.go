@@ -1,0 +1,104 @@
+package fifo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gopipe/gopipe/internal/remote"
+)
+
+// What OpenFile, Close and Dial do with a remote NAME (ssh://HOST/NAME):
+// run gopipe on HOST through ssh (internal/remote).
+
+// remoteFiles maps each file OpenFile opened to a remote NAME to the ssh
+// that carries it, for Close.
+var remoteFiles sync.Map // *os.File → *remoteFile
+
+type remoteFile struct {
+	name  string // the NAME, for messages
+	p     *remote.Process
+	write bool
+}
+
+func remoteOptions(cfg *Config) remote.Options {
+	if cfg == nil {
+		return remote.Options{}
+	}
+	return remote.Options{SSH: cfg.SSH, Gopipe: cfg.RemoteGopipe, Shell: cfg.RemoteShell}
+}
+
+func openRemote(n remote.Name, flag int) (*os.File, error) {
+	var args []string
+	write := false
+	switch flag & (os.O_RDONLY | os.O_WRONLY | os.O_RDWR) {
+	case os.O_RDONLY:
+		args = []string{"cat", "--", n.Path}
+	case os.O_WRONLY:
+		// What is written goes to NAME there, and nothing comes back.
+		write = true
+		args = []string{"redirect", "--stdout", n.Path}
+		if flag&os.O_APPEND != 0 {
+			args = append(args, "--append")
+		}
+		args = append(args, "--", "gopipe", "cat")
+	default:
+		return nil, &os.PathError{Op: "open", Path: n.URL, Err: fmt.Errorf("a remote NAME is read or written, not both: %w", errors.ErrUnsupported)}
+	}
+	f, p, err := remote.Open(n, remoteOptions(nil), os.Stderr, write, args...)
+	if err != nil {
+		return nil, err
+	}
+	remoteFiles.Store(f, &remoteFile{name: n.URL, p: p, write: write})
+	return f, nil
+}
+
+// remoteLinger is how long Close lets a remote reader's ssh end by itself
+// once its file is closed (it has sent all it had: it is exiting), before
+// it stops it (it was closed before the end: nobody wants the rest).
+const remoteLinger = time.Second
+
+func closeFile(f *os.File) error {
+	v, ok := remoteFiles.LoadAndDelete(f)
+	err := f.Close()
+	if !ok {
+		return err
+	}
+	rf := v.(*remoteFile)
+	if !rf.write {
+		t := time.NewTimer(remoteLinger)
+		defer t.Stop()
+		select {
+		case <-rf.p.Done():
+		case <-t.C:
+			rf.p.Kill()
+			rf.p.Wait()
+			return err
+		}
+	}
+	if werr := rf.p.Wait(); werr != nil {
+		return &os.PathError{Op: "close", Path: rf.name, Err: werr}
+	}
+	return err
+}
+
+// dialRemote runs gopipe dial on the remote host. The wait for NAME to
+// appear (ctx's deadline) is the remote dial's --wait: once ssh runs, the
+// connection is up as far as this side can tell.
+func dialRemote(ctx context.Context, n remote.Name, cfg *Config) (net.Conn, error) {
+	args := []string{"dial"}
+	if d, ok := ctx.Deadline(); ok {
+		args = append(args, "--wait", time.Until(d).Round(time.Millisecond).String())
+	}
+	if cfg.MessageMode {
+		args = append(args, "--message")
+	}
+	for _, u := range cfg.TrustServers {
+		args = append(args, "--trust", u)
+	}
+	return remote.Dial(n, remoteOptions(cfg), os.Stderr, append(args, "--", n.Path)...)
+}
