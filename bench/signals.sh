@@ -38,9 +38,10 @@ cmds=(
 	"gopipe serve demo"
 	"socat UNIX-LISTEN:$tmp/run/s -"
 )
-echo "| command | signal | median ms | status |"
-echo "|---|---|---:|---:|"
+echo "| command | INT ms | TERM ms | HUP ms | status |"
+echo "|---|---:|---:|---:|---|"
 for c in "${cmds[@]}"; do
+	row= statuses=()
 	for sig in INT TERM HUP; do
 		ms=() st=
 		for _ in $(seq "$runs"); do
@@ -54,6 +55,10 @@ for c in "${cmds[@]}"; do
 			ms+=($(( ($(date +%s%N) - t0) / 1000 )))
 		done
 		med=$(printf '%s\n' "${ms[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-		printf '| %s | %s | %d.%03d | %s |\n' "${c//$tmp\//}" "$sig" $((med / 1000)) $((med % 1000)) "$st"
+		row+=$(printf ' %d.%02d |' $((med / 1000)) $((med % 1000 / 10)))
+		statuses+=("$st")
 	done
+	st=$(IFS=/; echo "${statuses[*]}")
+	[ "$st" = 0/0/0 ] && st=0
+	printf '| %s |%s %s |\n' "${c//$tmp\//}" "$row" "$st"
 done

@@ -35,8 +35,8 @@ type Process struct {
 }
 
 // UsageOf tells who uses the FIFO at path now, without changing it: it
-// opens no FIFO but, to count the buffered bytes, the read end a holder
-// already has, through /proc/PID/fd, for a moment (a writer's EPIPE, should
-// that reader go meanwhile, waits until it is closed). Linux only; elsewhere
-// the error wraps errors.ErrUnsupported.
+// opens no FIFO; to count the buffered bytes it duplicates, for a moment, a
+// holder's own read end (pidfd_getfd; a writer's EPIPE, should every other
+// reader go meanwhile, waits until it is closed). Linux only; elsewhere, or
+// without a /proc to read, the error wraps errors.ErrUnsupported.
 func UsageOf(path string) (Usage, error) { return usageOf(path) }

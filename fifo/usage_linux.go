@@ -14,15 +14,42 @@ import (
 	"github.com/gopipe/gopipe/internal/proc"
 )
 
-// The kernel functions a process sleeps in (its wchan) on a FIFO: opening
+// The kernel functions a thread sleeps in (its wchan) on a FIFO: opening
 // it until the other end comes, reading an empty one, writing a full one
 // (pipe_read and pipe_write; anon_pipe_read and anon_pipe_write since
-// Linux 6.14).
+// Linux 6.14; pipe_wait_readable and pipe_wait_writable for splice).
 const (
-	wchanOpen  = "wait_for_partner"
-	wchanRead  = "pipe_read"
-	wchanWrite = "pipe_write"
+	wchanOpen = "wait_for_partner"
 )
+
+// waitOf is what a thread sleeping in wchan waits for on a pipe: "read",
+// "write", "poll" (poll, select or epoll: on what, the wchan does not say),
+// or "".
+func waitOf(wchan string) string {
+	switch {
+	case strings.HasSuffix(wchan, "pipe_read"), wchan == "pipe_wait_readable":
+		return "read"
+	case strings.HasSuffix(wchan, "pipe_write"), wchan == "pipe_wait_writable":
+		return "write"
+	case strings.Contains(wchan, "poll"), strings.Contains(wchan, "select"), strings.Contains(wchan, "futex"):
+		return "poll"
+	}
+	return ""
+}
+
+// threads are the threads of pid worth looking at: pid alone when its
+// main thread sleeps in something that tells, else all of them (a Go
+// program's main thread sleeps in a futex while another waits in open).
+func threads(pid int, mainWchan string, holder bool) []int {
+	if mainWchan == wchanOpen || (!holder && waitOf(mainWchan) != "poll") {
+		return []int{pid}
+	}
+	ts, err := proc.Tasks(pid)
+	if err != nil || len(ts) == 0 {
+		return []int{pid}
+	}
+	return ts
+}
 
 func usageOf(path string) (Usage, error) {
 	u := Usage{Buffered: -1, Capacity: -1}
@@ -35,11 +62,15 @@ func usageOf(path string) (Usage, error) {
 	}
 	dev, ino := uint64(st.Dev), st.Ino
 	pids, err := proc.PIDs()
-	if err != nil {
-		return u, &os.PathError{Op: "usage", Path: path, Err: err}
+	if err != nil || !procIsOurs() {
+		// No /proc, or not this system's: nothing can be told.
+		return u, &os.PathError{Op: "usage", Path: path, Err: fmt.Errorf("no /proc to read: %w", errors.ErrUnsupported)}
 	}
+	// hidepid: others' processes are not even listed.
+	u.Partial = os.Geteuid() != 0 && !exists("/proc/1")
 	self := os.Getpid()
 	names := map[int]string{}
+	polling := map[int]bool{} // holders with a thread in poll: waiting, on what unknown
 	for _, pid := range pids {
 		if pid == self {
 			continue
@@ -54,26 +85,44 @@ func usageOf(path string) (Usage, error) {
 				mine = append(mine, f)
 			}
 		}
-		if len(mine) == 0 && proc.Wchan(pid) != wchanOpen {
-			continue
+		mainWchan := proc.Wchan(pid)
+		var up Process
+		var read, write bool
+		for _, f := range mine {
+			r, w := ends(proc.FileFlags(pid, f.FD))
+			read, write = read || r, write || w
+		}
+		holder := read || write
+		// A thread blocked opening a FIFO: perhaps this one.
+		opener := false
+		if !holder {
+			for _, tid := range threads(pid, mainWchan, false) {
+				if tid != pid && proc.TaskWchan(pid, tid) != wchanOpen || tid == pid && mainWchan != wchanOpen {
+					continue
+				}
+				if sure, r, w, ok := opening(pid, tid, dev, ino); ok {
+					up.Sure, up.Read, up.Write, up.Waiting = sure, r, w, "open"
+					opener = true
+					break
+				}
+			}
+			if !opener {
+				continue
+			}
 		}
 		p, err := proc.Get(pid)
 		if err != nil {
 			continue
 		}
-		up := Process{PID: pid, Command: p.Command, UID: p.UID, User: cachedUserName(names, p.UID)}
-		if len(mine) == 0 {
-			if sure, read, write, ok := opening(pid, dev, ino); ok {
-				up.Sure, up.Read, up.Write, up.Waiting = sure, read, write, "open"
-				u.Opening = append(u.Opening, up)
-			}
+		up.PID, up.Command, up.UID, up.User = pid, p.Command, p.UID, cachedUserName(names, p.UID)
+		if opener {
+			u.Opening = append(u.Opening, up)
 			continue
 		}
-		for _, f := range mine {
-			r, w := ends(proc.FileFlags(pid, f.FD))
-			up.Read, up.Write = up.Read || r, up.Write || w
-		}
-		up.Waiting = waiting(pid, p.Wchan, mine, files)
+		up.Read, up.Write = read, write
+		var polls bool
+		up.Waiting, polls = waiting(pid, mainWchan, mine, files)
+		polling[len(u.Holders)] = polls
 		u.Holders = append(u.Holders, up)
 		if u.Buffered < 0 {
 			for _, f := range mine {
@@ -84,11 +133,49 @@ func usageOf(path string) (Usage, error) {
 			}
 		}
 	}
+	// A holder waiting in poll waits on this FIFO if that is what the pipe
+	// makes it wait for: nothing to read, or no room to write.
+	for i := range u.Holders {
+		h := &u.Holders[i]
+		if h.Waiting != "" || !polling[i] || u.Buffered < 0 {
+			continue
+		}
+		switch {
+		case h.Read && !h.Write && u.Buffered == 0:
+			h.Waiting = "read"
+		case h.Write && !h.Read && u.Capacity > 0 && u.Buffered > u.Capacity-pageSize:
+			h.Waiting = "write"
+		}
+	}
 	return u, nil
 }
 
-// ends are the ends a descriptor with these open flags holds.
+// pageSize is a pipe buffer's unit: a pipe is full when no whole page is
+// left.
+const pageSize = 4096
+
+// procIsOurs tells whether /proc is this system's proc file system (not,
+// say, an empty tmpfs mounted over it), by finding ourselves there.
+func procIsOurs() bool {
+	var st unix.Statfs_t
+	if unix.Statfs("/proc", &st) != nil || st.Type != unix.PROC_SUPER_MAGIC {
+		return false
+	}
+	return exists("/proc/" + strconv.Itoa(os.Getpid()))
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// ends are the ends a descriptor with these open flags holds. An O_PATH
+// descriptor (gopipe's own pins of a FIFO it waits on) holds neither: its
+// access bits read as O_RDONLY, but it is no reader.
 func ends(flags int) (read, write bool) {
+	if flags < 0 || flags&unix.O_PATH != 0 {
+		return false, false
+	}
 	switch flags & unix.O_ACCMODE {
 	case unix.O_RDONLY:
 		return true, false
@@ -103,8 +190,8 @@ func ends(flags int) (read, write bool) {
 // opening tells, of pid blocked opening some FIFO, whether it is this one
 // (dev, ino) and for which end. ok is false when it surely opens another;
 // sure is false when which one cannot be read (no right to trace pid).
-func opening(pid int, dev, ino uint64) (sure, read, write, ok bool) {
-	sc, err := proc.BlockedIn(pid)
+func opening(pid, tid int, dev, ino uint64) (sure, read, write, ok bool) {
+	sc, err := proc.TaskBlockedIn(pid, tid)
 	if err != nil {
 		return false, false, false, true
 	}
@@ -154,42 +241,52 @@ func opening(pid int, dev, ino uint64) (sure, read, write, ok bool) {
 }
 
 // waiting is what a holder of the FIFO (mine: its descriptors of it;
-// files: all of them) is blocked in on it: a read or write on another pipe
-// is not, so the descriptor is read from its system call where that may be
-// read, or else inferred when it has no other pipe open that way.
-func waiting(pid int, wchan string, mine, files []proc.File) string {
-	var what string
-	var read bool
-	switch {
-	case strings.HasSuffix(wchan, wchanRead):
-		what, read = "read", true
-	case strings.HasSuffix(wchan, wchanWrite):
-		what = "write"
-	default:
-		return ""
+// files: all of them) is blocked in on it, and whether a thread of its is
+// in poll (which may be on it: usageOf decides from the pipe's fill). A
+// read or write on another pipe is not on it: the descriptor is read from
+// the thread's system call where that may be read, or else inferred when
+// it has no other pipe open that way.
+func waiting(pid int, mainWchan string, mine, files []proc.File) (what string, polls bool) {
+	for _, tid := range threads(pid, mainWchan, true) {
+		w := mainWchan
+		if tid != pid {
+			w = proc.TaskWchan(pid, tid)
+		}
+		switch waitOf(w) {
+		case "poll":
+			polls = true
+		case "read":
+			if onThis(pid, tid, true, mine, files) {
+				return "read", polls
+			}
+		case "write":
+			if onThis(pid, tid, false, mine, files) {
+				return "write", polls
+			}
+		}
 	}
-	if sc, err := proc.BlockedIn(pid); err == nil {
+	return "", polls
+}
+
+// onThis tells whether thread tid's read (or write) is on one of mine.
+func onThis(pid, tid int, read bool, mine, files []proc.File) bool {
+	if sc, err := proc.TaskBlockedIn(pid, tid); err == nil {
 		fd := int(int32(sc.Args[0]))
 		if sc.Nr == unix.SYS_SPLICE && !read {
 			fd = int(int32(sc.Args[2])) // splice(fd_in, off_in, fd_out, ...)
 		}
-		for _, f := range mine {
-			if f.FD == fd {
-				return what
-			}
-		}
-		return ""
+		return contains(mine, proc.File{FD: fd})
 	}
 	for _, f := range files {
-		if f.Mode&fs.ModeNamedPipe == 0 {
+		if f.Mode&fs.ModeNamedPipe == 0 || contains(mine, f) {
 			continue
 		}
 		r, w := ends(proc.FileFlags(pid, f.FD))
-		if f.Mode&fs.ModeNamedPipe != 0 && ((read && r) || (!read && w)) && !contains(mine, f) {
-			return "" // it may wait on that one
+		if (read && r) || (!read && w) {
+			return false // it may wait on that one
 		}
 	}
-	return what
+	return true
 }
 
 func contains(fs []proc.File, f proc.File) bool {
@@ -202,16 +299,24 @@ func contains(fs []proc.File, f proc.File) bool {
 }
 
 // buffered reads the bytes in the pipe and its capacity through pid's
-// read end fd: opened through /proc, it is one more reader, and as one
-// already exists no blocked writer's open can complete because of it.
+// read end fd, duplicated from pid with pidfd_getfd: the holder's own open
+// file, not a new open, so no writer blocked in open is released by it,
+// even should every other reader go meanwhile. (Opening /proc/PID/fd/N
+// would be a new reader, and its number may have been reused.) The right
+// to do so is the right to trace pid; without it the count is unknown.
 func buffered(pid, fd int, dev, ino uint64) (n, capacity int) {
-	f, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/fd/"+strconv.Itoa(fd), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, -1
+	}
+	defer unix.Close(pidfd)
+	f, err := unix.PidfdGetfd(pidfd, fd, 0)
 	if err != nil {
 		return -1, -1
 	}
 	defer unix.Close(f)
 	var st unix.Stat_t
-	// The descriptor may have been closed and its number reused.
+	// The number may have been reused since it was listed.
 	if unix.Fstat(f, &st) != nil || uint64(st.Dev) != dev || st.Ino != ino {
 		return -1, -1
 	}

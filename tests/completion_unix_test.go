@@ -82,3 +82,29 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		}
 	})
 }
+
+// An endpoint's name is offered as it is, never run: bash's compgen -W
+// would expand $(...) in it.
+func TestCompletionNamesAreNotExpanded(t *testing.T) {
+	bash := testenv.Tool(t, "bash", "bash")
+	bin := filepath.Dir(gopipe(t))
+	run := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", run)
+	work := t.TempDir()
+	evil := "a$(touch${IFS}PWNED)"
+	startServe(t, evil)
+	script := `source <(gopipe --completion bash)
+COMP_WORDS=(gopipe dial a); COMP_CWORD=2
+_gopipe gopipe a
+printf '%s\n' "${COMPREPLY[@]}"`
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	out, err := cmd.CombinedOutput()
+	if _, serr := os.Stat(filepath.Join(work, "PWNED")); serr == nil {
+		t.Fatal("completing an endpoint's name ran a command in it")
+	}
+	if err != nil || strings.TrimSpace(string(out)) != evil {
+		t.Errorf("offers %q (%v), want %q", out, err, evil)
+	}
+}

@@ -69,7 +69,8 @@ func TestInfoAsUserSaysWhatItCannotSee(t *testing.T) {
 		t.Fatalf("mkfifo: %v %s", err, out)
 	}
 	// root holds it, and so does userA.
-	for _, cmd := range []*exec.Cmd{exec.Command("sh", "-c", "exec 3<>f; read x"), asUser(t, userA, nil, "sh", "-c", "exec 3<>f; read x")} {
+	holders := []*exec.Cmd{exec.Command("sh", "-c", "exec 3<>f; read x"), asUser(t, userA, nil, "sh", "-c", "exec 3<>f; read x")}
+	for _, cmd := range holders {
 		cmd.Dir = dir
 		in, _ := cmd.StdinPipe()
 		if err := cmd.Start(); err != nil {
@@ -89,7 +90,75 @@ func TestInfoAsUserSaysWhatItCannotSee(t *testing.T) {
 		t.Errorf("root sees everything, and is told otherwise:\n%s", out)
 	}
 	o, errs, err := run(asUser(t, userA, nil, gp, "info", f), "")
-	if err != nil || strings.Count(o, "read+write") != 1 || !strings.Contains(o, " 20001 read+write") && !strings.Contains(o, "read+write: sh -c") || !strings.Contains(o, "note:      only your own processes are shown") {
+	rootPID := strconv.Itoa(holders[0].Process.Pid) + " "
+	if err != nil || strings.Count(o, "read+write") != 1 || strings.Contains(o, rootPID) || !strings.Contains(o, "read+write: sh -c 'exec 3<>f; read x'") || !strings.Contains(o, "note:      only your own processes are shown") {
 		t.Errorf("info as user %d: %v %s\n%s", userA, err, errs, o)
+	}
+}
+
+// gopipe's own commands wait differently from sh's: tee blocked on a FIFO
+// with no reader pins it with an O_PATH descriptor (which is no reader, and
+// info must not take it for one and open it: that would release tee into
+// a pipe nobody reads), and cat waits for data in epoll on another thread.
+func TestInfoGopipeEnds(t *testing.T) {
+	dir := t.TempDir()
+	gp := gopipe(t)
+	f := filepath.Join(dir, "f")
+	if out, err := exec.Command(gp, "mkfifo", f).CombinedOutput(); err != nil {
+		t.Fatalf("mkfifo: %v %s", err, out)
+	}
+	tee := exec.Command(gp, "tee", f)
+	tee.Stdin = strings.NewReader("important\n")
+	if err := tee.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tee.Process.Kill(); tee.Wait() })
+	info := func() string {
+		out, err := exec.Command(gp, "info", f).CombinedOutput()
+		if err != nil {
+			t.Fatalf("info: %v %s", err, out)
+		}
+		return string(out)
+	}
+	want := "opening:   " + strconv.Itoa(tee.Process.Pid) + " root write, waiting for a reader: " + gp + " tee " + f + "\n"
+	var out string
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out, want); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("info never showed tee waiting for a reader, want %q:\n%s", want, out)
+		}
+		out = info()
+	}
+	for i := 0; i < 100; i++ {
+		if out := info(); !strings.Contains(out, want) || !strings.Contains(out, "held by:   nobody\n") {
+			t.Fatalf("look %d:\n%s", i, out)
+		}
+	}
+	got, err := exec.Command(gp, "cat", f).Output()
+	if err != nil || string(got) != "important\n" {
+		t.Fatalf("the reader got %q, %v: tee's data went elsewhere", got, err)
+	}
+	if err := tee.Wait(); err != nil {
+		t.Fatalf("tee: %v", err)
+	}
+
+	// cat holds the FIFO (a writer holds it too) and waits for data.
+	w := exec.Command("sh", "-c", "exec 3>f; read x")
+	w.Dir = dir
+	win, _ := w.StdinPipe()
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { win.Close(); w.Wait() })
+	cat := exec.Command(gp, "cat", f)
+	if err := cat.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Process.Kill(); cat.Wait() })
+	want = strconv.Itoa(cat.Process.Pid) + " root read, waiting for data: " + gp + " cat " + f + "\n"
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out, want); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("info never showed cat waiting for data, want %q:\n%s", want, out)
+		}
+		out = info()
 	}
 }

@@ -195,16 +195,23 @@ _gopipe() {
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ $ops == endpoint && -n $gp ]]; then
-        COMPREPLY=($(compgen -W "$("$gp" __complete endpoints 2>/dev/null)" -- "$cur"))
+        # Names a line each, taken as they are: compgen -W would expand
+        # them, and a name is anybody's text (on Windows, any pipe's).
+        local w
+        while IFS= read -r w; do
+            [[ $w == "$cur"* ]] && COMPREPLY+=("$w")
+        done < <("$gp" __complete endpoints 2>/dev/null)
     fi
 }
 complete -o default -F _gopipe gopipe
 _gopipe_link() {
-    local g=$(type -P gopipe) n
-    [[ -n $g ]] || return 0
-    for n in "$@"; do
-        [[ $(type -P "$n") -ef $g ]] && complete -o default -F _gopipe "$n"
-    done
+    local g p
+    g=$(type -P gopipe) || return 0
+    # One type -P for all the names: what it finds that is gopipe itself
+    # is a link made by gopipe --install.
+    while IFS= read -r p; do
+        [[ $p -ef $g ]] && complete -o default -F _gopipe "${p##*/}"
+    done < <(type -P "$@")
     return 0
 }
 `)

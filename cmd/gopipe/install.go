@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -111,7 +112,10 @@ func runInstall(e *command.Env, p *command.Parsed) int {
 		e.Errorf("%v", err)
 		return command.StatusFailure
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		e.Errorf("cannot install in %s: %s", command.Quote(dir), command.Strerror(syscall.ENOTDIR))
+		return command.StatusFailure
+	} else if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			e.Errorf("cannot create directory %s: %s", command.Quote(dir), command.Strerror(err))
 			return command.StatusFailure
@@ -138,7 +142,11 @@ func runInstall(e *command.Env, p *command.Parsed) int {
 				e.Print(fmt.Sprintf("kept %s (already this gopipe)\n", dst))
 				continue
 			}
-			e.Print(fmt.Sprintf("made %s (%s to %s)\n", dst, map[string]string{"link": how, "copy": "copy of"}[made], selfPath))
+			what := how + " to " + selfPath
+			if made == "copy" {
+				what = "copy of " + selfPath
+			}
+			e.Print(fmt.Sprintf("made %s (%s)\n", dst, what))
 			linked = append(linked, c)
 			linkedNames = append(linkedNames, name)
 		}
@@ -163,8 +171,7 @@ func place(self string, selfInfo os.FileInfo, dst string, symbolic, force bool) 
 	}
 	// Made beside dst and renamed over it, so that a replaced command is
 	// never missing from PATH, not even for a moment.
-	tmp := filepath.Join(filepath.Dir(dst), ".gopipe-install-"+filepath.Base(dst))
-	os.Remove(tmp)
+	tmp := filepath.Join(filepath.Dir(dst), ".gopipe-install-"+rand.Text()[:12]+"-"+filepath.Base(dst))
 	made, err := link(self, tmp, symbolic)
 	if err == nil {
 		err = os.Rename(tmp, dst)
@@ -254,6 +261,8 @@ func shadowReport(e *command.Env, dir string, specs []*command.Spec, names []str
 		case other == "":
 		case at >= 0 && j < at:
 			e.Print(fmt.Sprintf("%s is not what '%s' runs: %s comes first on PATH\n", filepath.Join(dir, name+exeSuffix()), name, other))
+		case c.DropIn && at < 0:
+			e.Print(fmt.Sprintf("%s would shadow %s, as meant: gopipe %s is a drop-in for it\n", filepath.Join(dir, name+exeSuffix()), other, name))
 		case c.DropIn:
 			e.Print(fmt.Sprintf("%s shadows %s, as meant: gopipe %s is a drop-in for it\n", filepath.Join(dir, name+exeSuffix()), other, name))
 		case at >= 0:

@@ -57,6 +57,15 @@ func FileTarget(pid, fd int) string { return fileTarget(pid, fd) }
 // may not know: cheaper than Get, for a scan.
 func Wchan(pid int) string { return wchan(pid) }
 
+// Tasks lists pid's threads (the first is pid itself).
+func Tasks(pid int) ([]int, error) { return tasks(pid) }
+
+// TaskWchan is Wchan of pid's thread tid.
+func TaskWchan(pid, tid int) string { return taskWchan(pid, tid) }
+
+// TaskBlockedIn is BlockedIn of pid's thread tid.
+func TaskBlockedIn(pid, tid int) (Syscall, error) { return taskBlockedIn(pid, tid) }
+
 // BlockedIn is the system call pid is blocked in. Reading it takes the
 // right to trace pid (root, or the same user where Yama allows it); a
 // process not in a system call is an error.

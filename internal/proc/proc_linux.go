@@ -105,10 +105,35 @@ func fileTarget(pid, fd int) string {
 	return t
 }
 
-func wchan(pid int) string {
+func wchan(pid int) string { return readWchan("/proc/" + strconv.Itoa(pid) + "/wchan") }
+
+func taskWchan(pid, tid int) string {
+	return readWchan("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/wchan")
+}
+
+func tasks(pid int) ([]int, error) {
+	d, err := os.Open("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var ts []int
+	for _, n := range names {
+		if tid, err := strconv.Atoi(n); err == nil {
+			ts = append(ts, tid)
+		}
+	}
+	return ts, nil
+}
+
+func readWchan(path string) string {
 	// "0" when the process runs, or when the caller may not know.
 	var buf [64]byte
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/wchan")
+	f, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
@@ -156,7 +181,14 @@ func fdFlags(pid int, fd string) int {
 }
 
 func blockedIn(pid int) (Syscall, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/syscall"
+	return readSyscall("/proc/" + strconv.Itoa(pid) + "/syscall")
+}
+
+func taskBlockedIn(pid, tid int) (Syscall, error) {
+	return readSyscall("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/syscall")
+}
+
+func readSyscall(path string) (Syscall, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Syscall{}, err

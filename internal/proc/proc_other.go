@@ -22,3 +22,6 @@ func fileTarget(int, int) string                  { return "" }
 func wchan(int) string                            { return "" }
 func procIO(int) (int64, int64, error)            { return 0, 0, unsupported("reading a process's I/O") }
 func unixSockets() (map[uint64]UnixSocket, error) { return nil, unsupported("listing sockets") }
+func tasks(int) ([]int, error)                    { return nil, unsupported("listing threads") }
+func taskWchan(int, int) string                   { return "" }
+func taskBlockedIn(int, int) (Syscall, error)     { return Syscall{}, unsupported("reading a system call") }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,7 +50,7 @@ Of a FIFO, on Linux, info also shows who uses it now: each process that holds
 it open (pid, user, which end, whether it waits for data or for room, command
 line), each blocked opening it and waiting for the other end, and the bytes
 in its pipe. It changes nothing it looks at (no FIFO is opened: the bytes are
-counted through a reader that holds it already).
+counted on a duplicate of the read end a holder has).
 
 `,
 	Outro: command.RemoteNote,
@@ -155,11 +156,17 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 		if frame == 1 && clear == "\n" {
 			sep = ""
 		}
-		if st := infoFrame(e, name, asJSON(p), sep); st != 0 {
-			// Gone: the end of a watch, once it has shown something.
-			if frame > 1 {
-				return 0
+		if frame > 1 {
+			// Gone: the end of a watch, and no error, once it has shown
+			// something.
+			if _, err := fifo.Lookup(name); errors.Is(err, fs.ErrNotExist) {
+				if asJSON(p) {
+					return 0
+				}
+				return e.Print(sep + command.Quotef(name) + " is gone\n")
 			}
+		}
+		if st := infoFrame(e, name, asJSON(p), sep); st != 0 {
 			return st
 		}
 		if frame == count {

@@ -71,7 +71,7 @@ func toEntry(in fifo.Info, u *fifo.Usage, unix bool) entry {
 		MaxInstances: known(in.MaxInstances, -1),
 	}
 	if unix {
-		mode := fmt.Sprintf("%04o", uint32(in.Mode.Perm()))
+		mode := octalMode(in.Mode)
 		str := lsMode(in)
 		e.Mode, e.ModeString = &mode, &str
 	}
@@ -83,18 +83,56 @@ func toEntry(in fifo.Info, u *fifo.Usage, unix bool) entry {
 }
 
 // lsMode is the mode as ls -l shows it: the file type's letter, then the
-// permission bits (Go's FileMode.String has its own letters for types).
+// permission bits with setuid, setgid and sticky as ls marks them (Go's
+// FileMode.String has letters of its own).
 func lsMode(in fifo.Info) string {
-	t := "-"
+	m := in.Mode
+	t := byte('-')
 	switch {
-	case in.Kind == fifo.KindFIFO || in.Mode&fs.ModeNamedPipe != 0:
-		t = "p"
-	case in.Kind == fifo.KindSocket || in.Mode&fs.ModeSocket != 0:
-		t = "s"
-	case in.Mode.IsDir():
-		t = "d"
+	case in.Kind == fifo.KindFIFO || m&fs.ModeNamedPipe != 0:
+		t = 'p'
+	case in.Kind == fifo.KindSocket || m&fs.ModeSocket != 0:
+		t = 's'
+	case m&fs.ModeSymlink != 0:
+		t = 'l'
+	case m.IsDir():
+		t = 'd'
+	case m&fs.ModeCharDevice != 0:
+		t = 'c'
+	case m&fs.ModeDevice != 0:
+		t = 'b'
 	}
-	return t + in.Mode.Perm().String()[1:]
+	b := []byte{t}
+	b = append(b, m.Perm().String()[1:]...)
+	special := func(i int, set bool, x byte) {
+		if !set {
+			return
+		}
+		if b[i] == 'x' {
+			b[i] = x
+		} else {
+			b[i] = x - 'a' + 'A' // S or T: the bit without x
+		}
+	}
+	special(3, m&fs.ModeSetuid != 0, 's')
+	special(6, m&fs.ModeSetgid != 0, 's')
+	special(9, m&fs.ModeSticky != 0, 't')
+	return string(b)
+}
+
+// octalMode is the mode's permission and special bits in octal, "4755".
+func octalMode(m fs.FileMode) string {
+	n := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		n |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		n |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	return fmt.Sprintf("%04o", n)
 }
 
 // writeEntries writes infos as the JSON array of entries, a line at the

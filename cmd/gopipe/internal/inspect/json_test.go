@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"io/fs"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -51,6 +52,29 @@ func checkJSON(t *testing.T, out string) []map[string]any {
 	var entries []map[string]any
 	if err := json.Unmarshal([]byte(out), &entries); err != nil {
 		t.Fatal(err)
+	}
+	// The schema lets later versions add fields, so it cannot catch one
+	// added without it: this does.
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"$defs"`
+	}
+	json.Unmarshal(entriesSchema, &doc)
+	for _, e := range entries {
+		for k, v := range e {
+			if _, ok := doc.Defs["entry"].Properties[k]; !ok {
+				t.Errorf("field %q is not in entries.schema.json", k)
+			}
+			ps, _ := v.([]any)
+			for _, p := range ps {
+				for pk := range p.(map[string]any) {
+					if _, ok := doc.Defs["process"].Properties[pk]; !ok {
+						t.Errorf("field %s.%s is not in entries.schema.json", k, pk)
+					}
+				}
+			}
+		}
 	}
 	return entries
 }
@@ -130,5 +154,28 @@ func TestJSONSchema(t *testing.T) {
 	_, out, _ = commandtest.Run(t, Info, "", "--json", name)
 	if e := checkJSON(t, out); len(e) != 2 || e[0]["namespace"] != "files" || e[1]["namespace"] != "endpoints" {
 		t.Errorf("info --json of a name in both namespaces: want one array of two: %s", out)
+	}
+}
+
+func TestLsMode(t *testing.T) {
+	for _, c := range []struct {
+		in  fifo.Info
+		str string
+		oct string
+	}{
+		{fifo.Info{Kind: fifo.KindFIFO, Mode: fs.ModeNamedPipe | 0o600}, "prw-------", "0600"},
+		{fifo.Info{Kind: fifo.KindSocket, Mode: fs.ModeSocket | 0o777}, "srwxrwxrwx", "0777"},
+		{fifo.Info{Kind: fifo.KindOther, Mode: fs.ModeSymlink | 0o777}, "lrwxrwxrwx", "0777"},
+		{fifo.Info{Kind: fifo.KindOther, Mode: fs.ModeSetuid | 0o755}, "-rwsr-xr-x", "4755"},
+		{fifo.Info{Kind: fifo.KindOther, Mode: fs.ModeSetgid | 0o640}, "-rw-r-S---", "2640"},
+		{fifo.Info{Kind: fifo.KindOther, Mode: fs.ModeDir | fs.ModeSticky | 0o1777}, "drwxrwxrwt", "1777"},
+		{fifo.Info{Kind: fifo.KindOther, Mode: fs.ModeDir | fs.ModeSticky | 0o770}, "drwxrwx--T", "1770"},
+	} {
+		if got := lsMode(c.in); got != c.str {
+			t.Errorf("lsMode(%v) = %q, want %q", c.in.Mode, got, c.str)
+		}
+		if got := octalMode(c.in.Mode); got != c.oct {
+			t.Errorf("octalMode(%v) = %q, want %q", c.in.Mode, got, c.oct)
+		}
 	}
 }

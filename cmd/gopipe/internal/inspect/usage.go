@@ -144,6 +144,9 @@ func writeUsage(w io.Writer, u *fifo.Usage) {
 	}
 }
 
+// minWatch is the shortest --watch interval.
+const minWatch = 10 * time.Millisecond
+
 // watchOption applies --watch[=INTERVAL] or --count N (info's and graph's)
 // to what was parsed so far. A bare number is seconds, as watch -n takes it.
 func watchOption(o command.Opt, watch bool, interval time.Duration, count int) (bool, time.Duration, int, error) {
@@ -153,13 +156,14 @@ func watchOption(o command.Opt, watch bool, interval time.Duration, count int) (
 		if !o.HasValue {
 			break
 		}
-		if secs, err := strconv.ParseFloat(o.Value, 64); err == nil && secs > 0 && secs < 1e9 {
-			interval = time.Duration(secs * float64(time.Second))
-			break
-		}
 		d, err := o.Duration()
-		if err != nil || d <= 0 {
-			return watch, interval, count, fmt.Errorf("invalid --watch interval %s", command.Quote(o.Value))
+		if secs, ferr := strconv.ParseFloat(o.Value, 64); ferr == nil && secs < 1e9 {
+			d, err = time.Duration(secs*float64(time.Second)), nil
+		}
+		// A frame takes a scan of every process: faster than minWatch
+		// would only burn a CPU.
+		if err != nil || d < minWatch {
+			return watch, interval, count, fmt.Errorf("invalid --watch interval %s (at least %v)", command.Quote(o.Value), minWatch)
 		}
 		interval = d
 	case "count":

@@ -4,11 +4,12 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command/commandtest"
 	"github.com/gopipe/gopipe/fifo"
 )
@@ -30,12 +31,13 @@ func TestInfoShowsHolders(t *testing.T) {
 	}
 	defer func() { in.Close(); holder.Wait() }()
 	pid := strconv.Itoa(holder.Process.Pid)
+	// It opens f as it starts, which nothing announces: poll.
 	var out string
-	for i := 0; ; i++ {
-		_, out, _ = commandtest.Run(t, Info, "", f)
-		if strings.Contains(out, pid) || i == 10000 {
-			break
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out, pid); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("info never showed the holder %s:\n%s", pid, out)
 		}
+		_, out, _ = commandtest.Run(t, Info, "", f)
 	}
 	if !strings.Contains(out, "held by:   "+pid+" ") || !strings.Contains(out, " read+write: sh -c 'exec 3<>f; read x'\n") || !strings.Contains(out, "buffered:  0 of ") {
 		t.Errorf("info:\n%s", out)
@@ -51,7 +53,7 @@ func TestInfoShowsHolders(t *testing.T) {
 	if n := strings.Count(out, "held by:"); n != 3 || strings.Count(out, "\n\nname:") != 2 {
 		t.Errorf("info --watch --count 3: %d frames:\n%s", n, out)
 	}
-	for _, args := range [][]string{{"--count", "2", f}, {"--watch=0", f}, {"--watch", "--count", "x", f}} {
+	for _, args := range [][]string{{"--count", "2", f}, {"--watch=0", f}, {"--watch=1e-10", f}, {"--watch=1ns", f}, {"--watch", "--count", "x", f}} {
 		if st, _, _ := commandtest.Run(t, Info, "", args...); st != 2 {
 			t.Errorf("info %q: status %d, want 2", args, st)
 		}
@@ -69,13 +71,15 @@ func TestInfoWatchEndsWhenGone(t *testing.T) {
 	go func() {
 		done <- commandtest.RunWith(context.Background(), Info, strings.NewReader(""), &out, &errs, "--watch=0.01", f)
 	}()
-	for !strings.Contains(out.String(), "kind:") {
-		runtime.Gosched()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out.String(), "kind:"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("info --watch printed no frame")
+		}
 	}
 	if err := fifo.Remove(f); err != nil {
 		t.Fatal(err)
 	}
-	if st := <-done; st != 0 {
-		t.Errorf("info --watch of a FIFO removed: status %d, %s", st, errs.String())
+	if st := <-done; st != 0 || errs.String() != "" || !strings.HasSuffix(out.String(), "\n"+command.Quotef(f)+" is gone\n") {
+		t.Errorf("info --watch of a FIFO removed: status %d, %q, %s", st, errs.String(), out.String())
 	}
 }

@@ -5,6 +5,7 @@ package mkfifo
 import (
 	"errors"
 	"io/fs"
+	"syscall"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
 	"github.com/gopipe/gopipe/fifo"
@@ -91,7 +92,10 @@ left alone), stop their holders on Windows, where a FIFO made by
 		{Short: 'f', Long: "force", Help: "ignore NAMEs that do not exist, as rm -f does"},
 	},
 	Run: func(e *command.Env, p *command.Parsed) int {
-		force := len(p.Opts) > 0 // -f is the only option
+		force := false
+		for _, o := range p.Opts {
+			force = force || o.Key() == "force"
+		}
 		if len(p.Operands) == 0 {
 			if force {
 				return 0
@@ -101,7 +105,9 @@ left alone), stop their holders on Windows, where a FIFO made by
 		status := 0
 		for _, name := range p.Operands {
 			err := fifo.Remove(name)
-			if force && errors.Is(err, fs.ErrNotExist) {
+			// As rm -f: a NAME that cannot exist (a component is not a
+			// directory) is no more there than a missing one.
+			if force && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
 				continue
 			}
 			if err != nil {
