@@ -46,6 +46,7 @@ func TestPerformanceCommands(t *testing.T) {
 		{regexp.MustCompile(`^bench/fuzz\.sh \S+$`), "bench/fuzz.sh 1s", "ok    ./cmd/gopipe/internal/oneliner FuzzParse"},
 		{regexp.MustCompile(`^bench/signals\.sh \d+$`), "bench/signals.sh 1", "| gopipe cat f |"},
 		{regexp.MustCompile(`^bench/info\.sh \d+ \d+$`), "bench/info.sh 10 2", "| gopipe info |"},
+		{regexp.MustCompile(`^bench/ssh\.sh \S+ \d+$`), "bench/ssh.sh 1M 1", "| gopipe dial ssh:// |"},
 	}
 	cmds := regexp.MustCompile(`(?m)^    ((?:[A-Z_]+=\S+ )?(?:go test|bench/)\S*.*)$`).FindAllStringSubmatch(string(text), -1)
 	if len(cmds) < len(shrink) {
@@ -54,6 +55,9 @@ func TestPerformanceCommands(t *testing.T) {
 	for _, m := range cmds {
 		doc := m[1]
 		t.Run(doc, func(t *testing.T) {
+			if strings.HasPrefix(doc, "bench/ssh.sh") {
+				testenv.Root(t) // it starts an sshd
+			}
 			for _, s := range shrink {
 				if !s.re.MatchString(doc) {
 					continue
