@@ -31,7 +31,13 @@ func TestDocBlocks(t *testing.T) {
 }
 
 func runDocBlock(t *testing.T, bin, script string) {
-	work := t.TempDir()
+	// Not t.TempDir: its name has the subtest's "#", which a block's
+	// ssh:// URL of "$PWD/..." would have to write as %23.
+	work, err := os.MkdirTemp("", "gopipe-doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(work) })
 	copyReadme(work)
 	run := filepath.Join(work, ".run")
 	os.Mkdir(run, 0o700)
@@ -40,6 +46,10 @@ func runDocBlock(t *testing.T, bin, script string) {
 	cmd := exec.CommandContext(ctx, "bash", "-e", "-c", script)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "XDG_RUNTIME_DIR="+run)
+	if strings.Contains(script, "ssh://") {
+		// "otherhost" is an sshd on loopback (root only).
+		cmd.Env = append(cmd.Env, docSSHEnv(t)...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	// Output to a file, not a pipe: what a block leaves in the background

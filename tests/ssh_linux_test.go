@@ -73,7 +73,7 @@ func startSSHD(t *testing.T) *sshd {
 	os.WriteFile(filepath.Join(dir, "known_hosts"), []byte("[127.0.0.1]:"+port+" "+string(hostPub)), 0o600)
 	config := filepath.Join(dir, "ssh_config")
 	os.WriteFile(config, []byte(strings.Join([]string{
-		"Host gptest", "  HostName 127.0.0.1", "  Port " + port, "  User root",
+		"Host gptest otherhost", "  HostName 127.0.0.1", "  Port " + port, "  User root",
 		"  IdentityFile " + filepath.Join(dir, "id"), "  IdentitiesOnly yes",
 		"  UserKnownHostsFile " + filepath.Join(dir, "known_hosts"),
 		"  StrictHostKeyChecking yes", "  BatchMode yes", "  LogLevel ERROR", "",
@@ -400,4 +400,12 @@ func syscallKill(t *testing.T, pid int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// docSSHEnv is the environment a documentation block that uses ssh://
+// NAMEs runs in: an sshd of its own, which the host name otherhost reaches,
+// and the gopipe under test on the remote side.
+func docSSHEnv(t *testing.T) []string {
+	s := startSSHD(t)
+	return []string{"GOPIPE_SSH=ssh -F " + s.config, "GOPIPE_REMOTE_GOPIPE=" + gopipe(t)}
 }
