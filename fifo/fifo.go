@@ -220,6 +220,13 @@ type Config struct {
 	// (never FILE_CREATE_PIPE_INSTANCE).
 	AllowUsers []string
 
+	// AllowRemote, on Windows, lets clients on other machines connect (the
+	// pipe is made without PIPE_REJECT_REMOTE_CLIENTS). It needs at least
+	// one AllowUsers entry: the DACL then grants the current user, SYSTEM
+	// and those users, and nobody else. Unix sockets are local: elsewhere it
+	// is refused.
+	AllowRemote bool
+
 	// SDDL, on Windows, replaces the whole security descriptor. For experts;
 	// elsewhere it is refused (errors.ErrUnsupported).
 	SDDL string
@@ -337,6 +344,10 @@ func validate(op, name string, cfg *Config) error {
 		return bad("PendingInstances", cfg.PendingInstances)
 	case cfg.CloseTimeout < 0:
 		return bad("CloseTimeout", cfg.CloseTimeout)
+	case cfg.AllowRemote && !hasSDDL:
+		return &os.PathError{Op: op, Path: name, Err: fmt.Errorf("config: remote clients are for Windows pipes (a Unix socket is local): %w", errors.ErrUnsupported)}
+	case cfg.AllowRemote && len(cfg.AllowUsers) == 0:
+		return &os.PathError{Op: op, Path: name, Err: fmt.Errorf("config: remote clients need AllowUsers, the users they may be: %w", fs.ErrInvalid)}
 	case cfg.SDDL != "" && !hasSDDL:
 		return &os.PathError{Op: op, Path: name, Err: fmt.Errorf("config: a security descriptor (SDDL) is for Windows pipes: %w", errors.ErrUnsupported)}
 	}

@@ -587,3 +587,14 @@ func TestPeerOf(t *testing.T) {
 		}
 	}
 }
+
+// Remote clients are a Windows pipe's option, and only for named users.
+func TestAllowRemoteConfig(t *testing.T) {
+	_, err := Listen(randomName("remote"), &Config{AllowRemote: true, AllowUsers: []string{"nobody"}})
+	if runtime.GOOS != "windows" && !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("AllowRemote on %s: %v, want ErrUnsupported", runtime.GOOS, err)
+	}
+	if _, err := Listen(randomName("remote"), &Config{AllowRemote: true}); err == nil {
+		t.Error("AllowRemote without AllowUsers was taken")
+	}
+}

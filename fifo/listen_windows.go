@@ -135,6 +135,7 @@ func newListener(op, path string, cfg *Config, access uint32, hooks listenerHook
 		outSize:      uint32(orInt(cfg.OutputBufferSize, defaultBufferSize)),
 		inSize:       uint32(orInt(cfg.InputBufferSize, defaultBufferSize)),
 		sa:           sa,
+		allowRemote:  cfg.AllowRemote,
 	}
 	if l.stop, err = windows.CreateEvent(nil, 1, 0, nil); err != nil {
 		return nil, perr(err)
@@ -433,8 +434,15 @@ func (l *listener) Addr() net.Addr { return pipeAddr(l.spec.path) }
 
 // dial connects to a Listen endpoint (or any pipe) and checks its owner.
 func dial(ctx context.Context, name string, cfg *Config) (net.Conn, error) {
-	path, err := pipePath("dial", name)
-	if err != nil {
+	path := fifoPath(name)
+	var err error
+	if host := remotePipeHost(path); host != "" {
+		// Windows authenticates the SMB session; whose server it is, this
+		// machine's users and groups cannot say.
+		if len(cfg.TrustServers) == 0 {
+			return nil, &os.PathError{Op: "dial", Path: path, Err: fmt.Errorf("a server on %s is vouched for by nobody here (its SYSTEM and Administrators are %s's own): name its owner with --trust (a domain account or SID): %w", host, host, fs.ErrPermission)}
+		}
+	} else if path, err = pipePath("dial", name); err != nil {
 		return nil, err
 	}
 	trust, err := lookupSIDs(cfg.TrustServers)

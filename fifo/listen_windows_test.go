@@ -468,9 +468,12 @@ func TestSecurityDescriptor(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		allow []string
-	}{{"private", nil}, {"allow", []string{users}}} {
+		remote bool
+	}{{"private", nil, false}, {"allow", []string{users}, false}, {"allow-remote", []string{users}, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			name, l := listenWin(t, &Config{AllowUsers: tc.allow})
+			// --allow-remote changes the pipe mode, not the DACL: the
+			// same grants, the allowed users' among them.
+			name, l := listenWin(t, &Config{AllowUsers: tc.allow, AllowRemote: tc.remote})
 			go func() {
 				if c, err := l.Accept(); err == nil {
 					c.Close()
@@ -656,5 +659,40 @@ func TestRefusedPeer(t *testing.T) {
 	l.allow = []*windows.SID{other}
 	if err := l.refuse(identity{user: other}); err != nil {
 		t.Errorf("allowed user refused: %v", err)
+	}
+}
+
+// Pipes on other machines: only dial takes them, only with --trust, and
+// only trust vouches for their owner; servers reject remote clients unless
+// told. Wine resolves no \\HOST\pipe\ name, so what is tested is the
+// name, the refusals before any network access, and the pipe mode asked of
+// CreateNamedPipe (which no API reads back).
+func TestRemotePipeNames(t *testing.T) {
+	for p, host := range map[string]string{
+		`\\srv\pipe\x`: "srv", `\\srv.example.com\PIPE\a\b`: "srv.example.com",
+		`\\.\pipe\x`: "", `\\?\pipe\x`: "", `\\srv\share\x`: "", `\\srv\pipe\`: "", `C:\pipe\x`: "",
+	} {
+		if got := remotePipeHost(p); got != host {
+			t.Errorf("remotePipeHost(%q) = %q, want %q", p, got, host)
+		}
+	}
+	if got := fifoPath("//srv/pipe/x"); got != `\\srv\pipe\x` {
+		t.Errorf("fifoPath(//srv/pipe/x) = %q", got)
+	}
+	if _, err := Listen(`\\srv\pipe\x`, nil); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Listen on another machine: %v, want ErrUnsupported", err)
+	}
+	_, err := Dial(testCtx(t), `\\srv\pipe\x`, nil)
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "--trust") {
+		t.Errorf("Dial of a remote pipe without --trust: %v", err)
+	}
+	if m := (&pipeSpec{}).pipeMode(); m&windows.PIPE_REJECT_REMOTE_CLIENTS == 0 {
+		t.Errorf("default pipe mode %#x lets remote clients in", m)
+	}
+	if m := (&pipeSpec{allowRemote: true, message: true}); m.pipeMode()&windows.PIPE_REJECT_REMOTE_CLIENTS != 0 || m.pipeMode()&windows.PIPE_TYPE_MESSAGE == 0 {
+		t.Errorf("allowRemote pipe mode %#x", m.pipeMode())
+	}
+	if _, err := Listen(randomName("remote"), &Config{AllowRemote: true}); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("AllowRemote without AllowUsers: %v, want ErrInvalid", err)
 	}
 }

@@ -23,16 +23,33 @@ import (
 const pipePrefix = `\\.\pipe\`
 
 // fifoPath maps a NAME to \\.\pipe\NAME, and a pipe path written with
-// slashes (//./pipe/x) to its backslash form. Anything else is returned as
-// written; the operations then refuse it (see pipePath).
+// slashes (//./pipe/x, //HOST/pipe/x) to its backslash form. Anything else
+// is returned as written; the operations then refuse it (see pipePath).
 func fifoPath(name string) string {
 	if name != "" && !strings.ContainsAny(name, `\/`) {
 		return pipePrefix + name
 	}
-	if p := strings.ReplaceAll(name, "/", `\`); hasPipePrefix(p) {
+	if p := strings.ReplaceAll(name, "/", `\`); hasPipePrefix(p) || remotePipeHost(p) != "" {
 		return p
 	}
 	return name
+}
+
+// remotePipeHost is HOST of a pipe on another machine, \\HOST\pipe\NAME,
+// or "" for any other path (\\.\ and \\?\ are this machine).
+func remotePipeHost(p string) string {
+	rest, ok := strings.CutPrefix(p, `\\`)
+	if !ok {
+		return ""
+	}
+	host, rest, ok := strings.Cut(rest, `\`)
+	if !ok || host == "" || host == "." || host == "?" {
+		return ""
+	}
+	if len(rest) <= len(`pipe\`) || !strings.EqualFold(rest[:len(`pipe\`)], `pipe\`) {
+		return ""
+	}
+	return host
 }
 
 // endpointPath is fifoPath: on Windows FIFOs and endpoints share the one
@@ -47,6 +64,9 @@ func hasPipePrefix(p string) bool {
 // path, say) is an error naming it, so no Win32 call ever sees it.
 func pipePath(op, name string) (string, error) {
 	p := fifoPath(name)
+	if host := remotePipeHost(p); host != "" {
+		return "", &os.PathError{Op: op, Path: name, Err: fmt.Errorf("a pipe on another machine (%s) can only be dialled: %w", host, errors.ErrUnsupported)}
+	}
 	if !hasPipePrefix(p) {
 		return "", &os.PathError{Op: op, Path: name, Err: fmt.Errorf(`not a pipe name (want NAME or \\.\pipe\NAME): %w`, fs.ErrInvalid)}
 	}
@@ -260,6 +280,22 @@ type pipeSpec struct {
 	outSize      uint32
 	inSize       uint32
 	sa           *windows.SecurityAttributes
+	// allowRemote leaves PIPE_REJECT_REMOTE_CLIENTS out (serve
+	// --allow-remote, which the DACL then limits to the allowed users).
+	allowRemote bool
+}
+
+// pipeMode is the pipe mode of CreateNamedPipe: remote clients rejected
+// unless allowed, and byte or message type.
+func (s *pipeSpec) pipeMode() uint32 {
+	var mode uint32
+	if !s.allowRemote {
+		mode |= windows.PIPE_REJECT_REMOTE_CLIENTS
+	}
+	if s.message {
+		mode |= windows.PIPE_TYPE_MESSAGE | windows.PIPE_READMODE_MESSAGE
+	}
+	return mode
 }
 
 // create makes one overlapped server instance. The first claims the name
@@ -281,10 +317,7 @@ func (s *pipeSpec) create(op string, first bool) (windows.Handle, error) {
 			return windows.InvalidHandle, &os.PathError{Op: op, Path: s.path, Err: fs.ErrExist}
 		}
 	}
-	mode := uint32(windows.PIPE_REJECT_REMOTE_CLIENTS)
-	if s.message {
-		mode |= windows.PIPE_TYPE_MESSAGE | windows.PIPE_READMODE_MESSAGE
-	}
+	mode := s.pipeMode()
 	h, err := windows.CreateNamedPipe(p16, flags, mode, s.maxInstances, s.outSize, s.inSize, 0, s.sa)
 	if err != nil {
 		if first && err == windows.ERROR_ACCESS_DENIED {
@@ -420,6 +453,14 @@ func openClient(ctx context.Context, op, path string, access uint32) (windows.Ha
 // create a pipe of a free name, so a client that skips this check may be
 // talking to a squatter.
 func checkServerOwner(h windows.Handle, trust []*windows.SID) (*windows.SID, error) {
+	return checkOwner(h, trust, false)
+}
+
+// checkOwner is checkServerOwner; for a pipe on another machine (remote)
+// only trust vouches: the remote machine's SYSTEM and Administrators are
+// its own, and the current user's SID is a domain account's there or
+// nobody's.
+func checkOwner(h windows.Handle, trust []*windows.SID, remote bool) (*windows.SID, error) {
 	sd, err := windows.GetSecurityInfo(h, windows.SE_KERNEL_OBJECT, windows.OWNER_SECURITY_INFORMATION)
 	if err != nil {
 		return nil, fmt.Errorf("reading the pipe's owner: %w", err)
@@ -431,6 +472,14 @@ func checkServerOwner(h windows.Handle, trust []*windows.SID) (*windows.SID, err
 	owner, err = owner.Copy()
 	if err != nil {
 		return nil, err
+	}
+	if remote {
+		for _, t := range trust {
+			if owner.Equals(t) {
+				return owner, nil
+			}
+		}
+		return owner, fmt.Errorf("the remote pipe is owned by %s (%s), whom --trust does not name: %w", accountName(owner), owner, fs.ErrPermission)
 	}
 	if trustedOwner(owner, trust) {
 		return owner, nil
@@ -460,7 +509,7 @@ func dialHandle(ctx context.Context, op, path string, access uint32, trust []*wi
 	if err != nil {
 		return nil, nil, err
 	}
-	owner, err := checkServerOwner(h, trust)
+	owner, err := checkOwner(h, trust, remotePipeHost(path) != "")
 	if err != nil {
 		windows.CloseHandle(h)
 		return nil, nil, &os.PathError{Op: op, Path: path, Err: err}

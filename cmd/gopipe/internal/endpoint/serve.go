@@ -38,6 +38,7 @@ stdout bound to the connection. Only your own user may connect unless
 		{Long: "allow-user", Arg: command.RequiredArg, ArgName: "U", Help: "also let user U, or members of group U, connect\n(repeatable); on Unix NAME must then be a socket path\nin a directory U can reach, not a bare name"},
 		{Long: "allow-sid", Arg: command.RequiredArg, ArgName: "SID", Help: "also let SID connect (repeatable)", OS: "windows"},
 		{Long: "sddl", Arg: command.RequiredArg, ArgName: "S", Help: "the pipe's whole security descriptor (experts)", OS: "windows"},
+		{Long: "allow-remote", Help: "let clients on other machines connect (\\\\HOST\\pipe\\NAME):\nonly with --allow-user, the users they may be", OS: "windows"},
 		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
 	},
 	Outro: `One line per client goes to stderr: time, peer pid and user, bytes each way,
@@ -81,6 +82,8 @@ func runServe(e *command.Env, p *command.Parsed) int {
 			cfg.MessageMode = true
 		case "allow-user", "allow-sid":
 			cfg.AllowUsers = append(cfg.AllowUsers, o.Value)
+		case "allow-remote":
+			cfg.AllowRemote = true
 		case "sddl":
 			cfg.SDDL = o.Value
 		case "grace":
