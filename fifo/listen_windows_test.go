@@ -466,8 +466,8 @@ func TestSecurityDescriptor(t *testing.T) {
 	}
 	const users = "S-1-5-32-545" // BUILTIN\Users
 	for _, tc := range []struct {
-		name  string
-		allow []string
+		name   string
+		allow  []string
 		remote bool
 	}{{"private", nil, false}, {"allow", []string{users}, false}, {"allow-remote", []string{users}, true}} {
 		t.Run(tc.name, func(t *testing.T) {
