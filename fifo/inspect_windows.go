@@ -164,10 +164,35 @@ func probePipe(path string) (pipeProbe, error) {
 // control pipe, which the holder expects; a probe of the data pipe would
 // look like a writer.
 func inspect(name string) (Info, error) {
-	path, err := pipePath("inspect", name)
+	t, err := resolveFIFO("inspect", name)
 	if err != nil {
 		return Info{}, err
 	}
+	if t.marker != nil {
+		return inspectMarker(t.marker)
+	}
+	return inspectPipe(name, t.pipe)
+}
+
+// inspectMarker describes the FIFO at a path: the gopipe FIFO of its pipe,
+// found where files are, its Path the pipe other programs open.
+func inspectMarker(m *markerFile) (Info, error) {
+	info, err := inspectPipe(m.name, m.pipe)
+	if errors.Is(err, fs.ErrNotExist) {
+		return info, m.holderGone("inspect")
+	}
+	if err != nil {
+		return info, err
+	}
+	if info.Kind != KindGopipeFIFO {
+		return info, &os.PathError{Op: "inspect", Path: m.name, Err: fmt.Errorf("%w: its pipe %s is not a gopipe FIFO's", ErrNotFIFO, m.pipe)}
+	}
+	info.Namespace = NamespaceFiles
+	return info, nil
+}
+
+// inspectPipe describes the pipe at path, called name.
+func inspectPipe(name, path string) (Info, error) {
 	info := Info{Name: name, Path: path, Namespace: NamespacePipes, Instances: -1, MaxInstances: -1}
 	ctlPath := path + ctlSuffix
 
