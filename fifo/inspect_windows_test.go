@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,8 +53,13 @@ func TestInspectWindows(t *testing.T) {
 
 	_, err = Inspect(testPipeName(t))
 	mustErr(t, err, fs.ErrNotExist)
+	// A path is a file, which only a FIFO's marker makes a FIFO.
 	_, err = Inspect(`C:\not\a\pipe`)
-	mustErr(t, err, fs.ErrInvalid)
+	mustErr(t, err, fs.ErrNotExist)
+	plain := filepath.Join(scratchDir(t), "plain")
+	os.WriteFile(plain, []byte("data"), 0o600)
+	_, err = Inspect(plain)
+	mustErr(t, err, ErrNotFIFO)
 }
 
 func TestListWindows(t *testing.T) {

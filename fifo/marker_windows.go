@@ -26,33 +26,28 @@ import (
 const markerEnv = "GOPIPE_FIFO_MARKER"
 
 // fileIdentity tells one file from any other: the volume serial number and
-// file index (stable across renames on the volume, never shared by two
-// files at once), and the creation time, which tells a new file from an
-// old one where the file system reuses indexes at once (inode numbers
-// under Wine).
+// file index, stable across renames on the volume and never shared by two
+// files at once. (NTFS's index carries a sequence number, so a new file
+// never gets a deleted one's; file systems that reuse inode numbers at
+// once, under Wine, may give a new file the old identity. The creation
+// time cannot tell them apart there: Wine's changes with every write.)
 type fileIdentity struct {
-	serial  uint32
-	index   uint64
-	created int64
+	serial uint32
+	index  uint64
 }
 
 func (id fileIdentity) String() string {
-	return fmt.Sprintf("%08x-%016x-%d", id.serial, id.index, id.created)
+	return fmt.Sprintf("%08x-%016x", id.serial, id.index)
 }
 
 func parseIdentity(s string) (fileIdentity, error) {
-	var id fileIdentity
-	parts := strings.Split(s, "-")
-	if len(parts) != 3 {
-		return id, fmt.Errorf("bad file identity %q", s)
+	serial, index, ok := strings.Cut(s, "-")
+	sv, err1 := strconv.ParseUint(serial, 16, 32)
+	iv, err2 := strconv.ParseUint(index, 16, 64)
+	if err := errors.Join(err1, err2); !ok || err != nil {
+		return fileIdentity{}, fmt.Errorf("bad file identity %q", s)
 	}
-	serial, err1 := strconv.ParseUint(parts[0], 16, 32)
-	index, err2 := strconv.ParseUint(parts[1], 16, 64)
-	created, err3 := strconv.ParseInt(parts[2], 10, 64)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return id, fmt.Errorf("bad file identity %q: %w", s, err)
-	}
-	return fileIdentity{uint32(serial), index, created}, nil
+	return fileIdentity{uint32(sv), iv}, nil
 }
 
 // pipe is the pipe that serves the marker of this identity.
@@ -72,9 +67,8 @@ func identityOf(h windows.Handle) (fileIdentity, error) {
 		return fileIdentity{}, errNotMarker
 	}
 	return fileIdentity{
-		serial:  fi.VolumeSerialNumber,
-		index:   uint64(fi.FileIndexHigh)<<32 | uint64(fi.FileIndexLow),
-		created: fi.CreationTime.Nanoseconds(),
+		serial: fi.VolumeSerialNumber,
+		index:  uint64(fi.FileIndexHigh)<<32 | uint64(fi.FileIndexLow),
 	}, nil
 }
 
@@ -166,17 +160,29 @@ func readMarker(op, name string) (*markerFile, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: op, Path: name, Err: fmt.Errorf("reading the FIFO marker's owner: %w", err)}
 	}
+	owner, err := markerOwner(sd)
+	if err != nil {
+		return nil, &os.PathError{Op: op, Path: name, Err: err}
+	}
+	return &markerFile{name: name, pipe: pipe, id: id, owner: owner}, nil
+}
+
+// markerOwner is the owner of a marker whose descriptor is sd, if we may
+// trust it: the current user, SYSTEM or the Administrators, as for the
+// owner of a pipe we dial. Anybody may write a marker naming our pipe, or
+// theirs, in a directory we read.
+func markerOwner(sd *windows.SECURITY_DESCRIPTOR) (*windows.SID, error) {
 	owner, _, err := sd.Owner()
 	if err != nil || owner == nil {
-		return nil, &os.PathError{Op: op, Path: name, Err: fmt.Errorf("the FIFO marker has no owner: %w", fs.ErrPermission)}
+		return nil, fmt.Errorf("the FIFO marker has no owner: %w", fs.ErrPermission)
 	}
 	if owner, err = owner.Copy(); err != nil {
 		return nil, err
 	}
 	if !trustedOwner(owner, nil) {
-		return nil, &os.PathError{Op: op, Path: name, Err: fmt.Errorf("the FIFO marker is owned by %s (%s), not the current user: %w", accountName(owner), owner, fs.ErrPermission)}
+		return nil, fmt.Errorf("the FIFO marker is owned by %s (%s), not the current user: %w", accountName(owner), owner, fs.ErrPermission)
 	}
-	return &markerFile{name: name, pipe: pipe, id: id, owner: owner}, nil
+	return owner, nil
 }
 
 // servedFIFO tells whether a holder serves pipe: its control pipe exists.
