@@ -295,7 +295,7 @@ func TestMarkerEnds(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		for what, err := range map[string]error{
-			"OpenFile": func() error { _, err := OpenFile(ctx, name, os.O_RDONLY, 0); return err }(),
+			"OpenFile":   func() error { _, err := OpenFile(ctx, name, os.O_RDONLY, 0); return err }(),
 			"OpenWriter": func() error { _, err := OpenWriter(ctx, name); return err }(),
 			"Inspect":    func() error { _, err := Inspect(name); return err }(),
 		} {
