@@ -148,13 +148,18 @@ func readMarker(op, name string) (*markerFile, error) {
 		}
 		return nil, nil
 	case perr != nil:
-		use := derived
-		if !servedFIFO(derived) && pipe != "" {
-			use = pipe
+		for _, p := range []string{derived, pipe} {
+			if p != "" && servedFIFO(p) {
+				return nil, refuse("a damaged FIFO marker (%v): use the pipe %s", perr, p)
+			}
 		}
-		return nil, refuse("a damaged FIFO marker (%v): use the pipe %s, if it still runs", perr, use)
+		return nil, refuse("a damaged FIFO marker (%v), and no FIFO runs for it (its pipe would be %s)", perr, derived)
 	case pipe != derived:
-		return nil, refuse("a copy of the marker of the FIFO %s, not a FIFO itself (a marker cannot be copied, or moved to another volume): use that pipe, if it still runs", pipe)
+		runs := "it no longer runs"
+		if servedFIFO(pipe) {
+			runs = "use that pipe"
+		}
+		return nil, refuse("a copy of the marker of the FIFO %s, not a FIFO itself (a marker cannot be copied, or moved to another volume): %s", pipe, runs)
 	}
 	sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
 	if err != nil {
