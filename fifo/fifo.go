@@ -359,7 +359,8 @@ type Info struct {
 func Inspect(name string) (Info, error) { return inspect(name) }
 
 // List returns the FIFOs and sockets in dir (Unix) or the pipes in
-// \\.\pipe\ (Windows, where dir must be "" or \\.\pipe\), sorted by name. On
+// \\.\pipe\ (Windows, for dir "" or \\.\pipe\; for any other dir, the FIFOs
+// that Make made at a path there, with their pipes), sorted by name. On
 // Unix dir "" lists what bare names reach: the current directory, then the
 // private directory of endpoints (see [EndpointPath]), each [Info] saying
 // its [Namespace]; a private directory that is not private (someone else's,

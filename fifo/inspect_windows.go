@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -240,11 +242,47 @@ func inspectPipe(name, path string) (Info, error) {
 	return info, nil
 }
 
+// listMarkers lists the FIFOs at a path in dir: its files that are
+// markers with a holder, sorted by name, each with the pipe as its Path. Only files with the System
+// attribute that Make gives markers, small enough to be one, are read.
+func listMarkers(dir string) ([]Info, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &os.PathError{Op: "list", Path: dir, Err: unwrapPathErr(err)}
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.Size() > markerMax {
+			continue
+		}
+		if a, ok := fi.Sys().(*syscall.Win32FileAttributeData); !ok || a.FileAttributes&windows.FILE_ATTRIBUTE_SYSTEM == 0 {
+			continue
+		}
+		m, err := readMarker("list", filepath.Join(dir, e.Name()))
+		if err != nil || m == nil {
+			continue // not a FIFO: info says why
+		}
+		if info, err := inspectMarker(m); err == nil {
+			info.Name = e.Name() // as Unix names what List finds in dir
+			out = append(out, info)
+		}
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
 // list lists \\.\pipe\, showing a gopipe FIFO once (its control pipe is
 // hidden) as KindGopipeFIFO.
 func list(dir string) ([]Info, error) {
 	if d := strings.ReplaceAll(dir, "/", `\`); d != "" && !strings.EqualFold(d, pipePrefix) && !strings.EqualFold(d, pipePrefix[:len(pipePrefix)-1]) {
-		return nil, &os.PathError{Op: "list", Path: dir, Err: fmt.Errorf(`only \\.\pipe\ can be listed on Windows: %w`, errors.ErrUnsupported)}
+		if hasPipePrefix(d) || strings.HasPrefix(d, `\\.\`) {
+			return nil, &os.PathError{Op: "list", Path: dir, Err: fmt.Errorf(`only \\.\pipe\ can be listed of the pipes: %w`, errors.ErrUnsupported)}
+		}
+		return listMarkers(dir)
 	}
 	ents, err := readPipeDir("")
 	if err != nil {
