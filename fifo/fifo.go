@@ -14,7 +14,9 @@
 // This package is the one place that decides what a NAME means; the table
 // in docs/design.md says it for every command. On Unix a NAME is a path. On
 // Windows a NAME without a path separator means \\.\pipe\NAME, and
-// \\.\pipe\x or //./pipe/x are taken as written; see [Path]. For [Listen] and
+// \\.\pipe\x or //./pipe/x are taken as written; see [Path]. Any other
+// Windows NAME is a path, where [Make] makes a marker file naming the pipe
+// that serves the FIFO, which every function here follows. For [Listen] and
 // [Dial] a bare NAME on Unix lives in a private per-user directory, so that
 // "serve demo" and "dial demo" meet from any working directory as they do on
 // Windows; see [EndpointPath]. [OpenFile] takes a NAME as GNU's tools and a
@@ -83,6 +85,15 @@ func EndpointPath(name string) string { return endpointPath(name) }
 // [OpenReader] reads what they wrote, with EOF when the writers are done.
 // The pipe's DACL grants the current user and SYSTEM, so a perm granting
 // group or others anything is refused there (errors.ErrUnsupported).
+//
+// On Windows a name that is a path (one with a separator that is not a
+// pipe path) gets a FIFO there as on Unix: Make creates a marker file at
+// the path (exclusively, with the same protected DACL) naming a pipe
+// derived from the file's identity, \\.\pipe\gopipe-fifo-SERIAL-INDEX, and
+// a holder serving that pipe, which exits when the marker is removed or
+// replaced. Every function of this package given the path reaches the
+// pipe, after checking that the marker is intact, ours, and served by its
+// owner; other programs must open the pipe ([Inspect] gives it as Path).
 func Make(name string, perm fs.FileMode) error {
 	if perm&^fs.ModePerm != 0 {
 		return &os.PathError{Op: "mkfifo", Path: name, Err: fmt.Errorf("mode %#o has bits outside 0777: %w", uint32(perm), fs.ErrInvalid)}
@@ -125,7 +136,10 @@ func OpenWriter(ctx context.Context, name string) (*os.File, error) {
 // On Windows, \\.\pipe\x and //./pipe/x are pipes; a bare name is the file
 // of that name in the current directory if there is one, else the pipe
 // \\.\pipe\NAME if it exists, else the file (which a reader then fails to
-// find and a writer creates); any other name is a file.
+// find and a writer creates); any other name is a file. A file that is a
+// FIFO's marker (see [Make]) means the FIFO; one that is a damaged,
+// copied or overwritten marker is refused with [ErrNotFIFO], naming the
+// pipe to use, and never truncated.
 func OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxErr("open", name, ctx)
@@ -158,7 +172,8 @@ func Lookup(name string) ([]Info, error) { return lookup(name) }
 
 // Remove removes the FIFO called name: unlinks it on Unix (refusing anything
 // that is not a FIFO), where ends already open go on working; on Windows
-// stops its holder, which ends the open ends too.
+// stops its holder, which ends the open ends too, and removes the marker
+// of a FIFO at a path (also one whose holder is gone).
 func Remove(name string) error { return removeFIFO(name) }
 
 // RunHolder serves a Windows FIFO if this process was started by [Make] as
