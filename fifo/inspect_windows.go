@@ -262,7 +262,7 @@ func listMarkers(dir string) ([]Info, error) {
 		if a, ok := fi.Sys().(*syscall.Win32FileAttributeData); !ok || a.FileAttributes&windows.FILE_ATTRIBUTE_SYSTEM == 0 {
 			continue
 		}
-		m, err := readMarker("list", filepath.Join(dir, e.Name()))
+		m, err := readMarker("list", filepath.Join(dir, e.Name()), false)
 		if err != nil || m == nil {
 			continue // not a FIFO: info says why
 		}

@@ -63,7 +63,7 @@ func identityOf(h windows.Handle) (fileIdentity, error) {
 	if err := windows.GetFileInformationByHandle(h, &fi); err != nil {
 		return fileIdentity{}, err
 	}
-	if fi.FileAttributes&(windows.FILE_ATTRIBUTE_DIRECTORY|windows.FILE_ATTRIBUTE_DEVICE) != 0 {
+	if fi.FileAttributes&(windows.FILE_ATTRIBUTE_DIRECTORY|windows.FILE_ATTRIBUTE_DEVICE|windows.FILE_ATTRIBUTE_REPARSE_POINT) != 0 {
 		return fileIdentity{}, errNotMarker
 	}
 	return fileIdentity{
@@ -82,15 +82,21 @@ type markerFile struct {
 }
 
 // openShared opens path with access, sharing everything: looking at a
-// marker never stands in the way of a writer or of its deletion.
-func openShared(path string, access uint32) (windows.Handle, error) {
+// marker never stands in the way of a writer or of its deletion. Unless
+// follow, a symlink (any reparse point) is opened itself, which identityOf
+// refuses.
+func openShared(path string, access uint32, follow bool) (windows.Handle, error) {
+	var flags uint32
+	if !follow {
+		flags = windows.FILE_FLAG_OPEN_REPARSE_POINT
+	}
 	p16, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return windows.InvalidHandle, err
 	}
 	return windows.CreateFile(p16, access,
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
-		nil, windows.OPEN_EXISTING, 0, 0)
+		nil, windows.OPEN_EXISTING, flags, 0)
 }
 
 // readContent reads what decides whether h is a marker: its first
@@ -112,18 +118,25 @@ func readContent(h windows.Handle) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// readMarker tells whether the file name is a FIFO's marker. It returns
+// readMarker tells whether the file name is a FIFO's marker, following a
+// symlink if follow (as OpenFile does, like GNU's tools), else taking a
+// symlink for no marker (as OpenReader, OpenWriter and Remove refuse
+// symlinks on Unix). It returns
 // (nil, nil) for anything else gopipe opens as a file: no file there, a
 // directory or device, or a regular file that neither is a marker nor was
 // one. A marker we must not use is an error that says why and, where there
 // is one, which pipe to use instead: a damaged one, a copy, one that was
 // overwritten in place (by cmd's echo x > f, say) while its FIFO still
 // runs, one owned by another user.
-func readMarker(op, name string) (*markerFile, error) {
-	if fi, err := os.Stat(name); err != nil || !fi.Mode().IsRegular() {
+func readMarker(op, name string, follow bool) (*markerFile, error) {
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	if fi, err := stat(name); err != nil || !fi.Mode().IsRegular() {
 		return nil, nil // not ours to explain: the file open says what it is
 	}
-	h, err := openShared(name, windows.GENERIC_READ)
+	h, err := openShared(name, windows.GENERIC_READ, follow)
 	if err != nil {
 		return nil, nil
 	}
@@ -282,7 +295,7 @@ func deleteOpen(h windows.Handle) error {
 // removed or replaced (renamed over, deleted and made anew) is not.
 // Unknown when the file cannot be looked at for another reason.
 func markerIs(path string, id fileIdentity) (is bool, known bool) {
-	h, err := openShared(path, windows.FILE_READ_ATTRIBUTES)
+	h, err := openShared(path, windows.FILE_READ_ATTRIBUTES, false)
 	if err != nil {
 		// Deleted (or being deleted: a file whose deletion waits for its
 		// handles to close refuses opens with access denied).
@@ -305,7 +318,7 @@ func markerIs(path string, id fileIdentity) (is bool, known bool) {
 // holds what somebody wrote, and is left alone. A file already gone is no
 // error.
 func deleteMarker(path string, id fileIdentity, pipe string) error {
-	h, err := openShared(path, windows.GENERIC_READ|windows.DELETE)
+	h, err := openShared(path, windows.GENERIC_READ|windows.DELETE, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -29,7 +29,7 @@ func markerAt(t *testing.T) (name, pipe string) {
 // identityAt is the identity of the file name.
 func identityAt(t *testing.T, name string) fileIdentity {
 	t.Helper()
-	h, err := openShared(name, windows.FILE_READ_ATTRIBUTES)
+	h, err := openShared(name, windows.FILE_READ_ATTRIBUTES, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 	// is damaged or overwritten is refused, never truncated or read as
 	// data).
 	if !isPipeName(name) || fileExists(name) {
-		m, err := readMarker("open", name)
+		m, err := readMarker("open", name, true)
 		if err != nil {
 			return nil, err
 		}
@@ -71,19 +71,21 @@ func resolveFIFO(op, name string) (fifoTarget, error) {
 	if isPipeName(name) {
 		return fifoTarget{pipe: fifoPath(name)}, nil
 	}
-	m, err := readMarker(op, name)
+	m, err := readMarker(op, name, false)
 	if err != nil {
 		return fifoTarget{}, err
 	}
 	if m != nil {
 		return fifoTarget{pipe: m.pipe, marker: m}, nil
 	}
-	fi, err := os.Stat(name)
+	fi, err := os.Lstat(name)
 	if err != nil {
 		return fifoTarget{}, &os.PathError{Op: op, Path: name, Err: unwrapPathErr(err)}
 	}
 	what := "a regular file"
 	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		what = "a symbolic link"
 	case fi.IsDir():
 		what = "a directory"
 	case !fi.Mode().IsRegular():
@@ -101,7 +103,7 @@ func lookup(name string) ([]Info, error) {
 		fi, err := os.Lstat(name)
 		var m *markerFile
 		if err == nil {
-			m, err = readMarker("inspect", name)
+			m, err = readMarker("inspect", name, false)
 		}
 		switch {
 		case m != nil:
