@@ -275,21 +275,24 @@ func chdir(t *testing.T, dir string) {
 // reader and a writer, leaving nothing behind.
 func TestOpenFileCancel(t *testing.T) {
 	checkNoLeak(t)
-	name := newFIFO(t)
 	write := runtime.GOOS != "windows" // a Windows writer does not wait
-	for _, flag := range []int{os.O_RDONLY, os.O_WRONLY | os.O_CREATE | os.O_TRUNC} {
-		if flag != os.O_RDONLY && !write {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		_, err := OpenFile(ctx, name, flag, 0o600)
-		cancel()
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Errorf("flag %#x: %v, want os.ErrDeadlineExceeded", flag, err)
-		}
-		var pe *os.PathError
-		if !errors.As(err, &pe) {
-			t.Errorf("flag %#x: %T is no *os.PathError", flag, err)
+	// A FIFO by its name, and one at a path (on Windows, through its
+	// marker).
+	for _, name := range []string{newFIFO(t), makeAt(t, filepath.Join(scratchDir(t), "sub", "f"))} {
+		for _, flag := range []int{os.O_RDONLY, os.O_WRONLY | os.O_CREATE | os.O_TRUNC} {
+			if flag != os.O_RDONLY && !write {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			_, err := OpenFile(ctx, name, flag, 0o600)
+			cancel()
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("%s, flag %#x: %v, want os.ErrDeadlineExceeded", name, flag, err)
+			}
+			var pe *os.PathError
+			if !errors.As(err, &pe) {
+				t.Errorf("%s, flag %#x: %T is no *os.PathError", name, flag, err)
+			}
 		}
 	}
 }
