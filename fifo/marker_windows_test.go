@@ -240,6 +240,21 @@ func TestMarkerEnds(t *testing.T) {
 			t.Errorf("the file that replaced the marker holds %q", b)
 		}
 	})
+	t.Run("renamed", func(t *testing.T) {
+		// The holder watches the path it was made at.
+		name, pipe := markerAt(t)
+		moved := filepath.Join(filepath.Dir(name), "moved")
+		if err := os.Rename(name, moved); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, pipe)
+		if _, err := Inspect(moved); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Inspect of the renamed marker: %v, want its holder gone", err)
+		}
+		if err := Remove(moved); err != nil {
+			t.Errorf("Remove of the renamed marker: %v", err)
+		}
+	})
 	t.Run("made again", func(t *testing.T) {
 		name, pipe := markerAt(t)
 		if err := os.Remove(name); err != nil {
