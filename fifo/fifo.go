@@ -14,7 +14,9 @@
 // This package is the one place that decides what a NAME means; the table
 // in docs/design.md says it for every command. On Unix a NAME is a path. On
 // Windows a NAME without a path separator means \\.\pipe\NAME, and
-// \\.\pipe\x or //./pipe/x are taken as written; see [Path]. For [Listen] and
+// \\.\pipe\x or //./pipe/x are taken as written; see [Path]. Any other
+// Windows NAME is a path, where [Make] makes a marker file naming the pipe
+// that serves the FIFO, which every function here follows. For [Listen] and
 // [Dial] a bare NAME on Unix lives in a private per-user directory, so that
 // "serve demo" and "dial demo" meet from any working directory as they do on
 // Windows; see [EndpointPath]. [OpenFile] takes a NAME as GNU's tools and a
@@ -85,6 +87,15 @@ func EndpointPath(name string) string { return endpointPath(name) }
 // [OpenReader] reads what they wrote, with EOF when the writers are done.
 // The pipe's DACL grants the current user and SYSTEM, so a perm granting
 // group or others anything is refused there (errors.ErrUnsupported).
+//
+// On Windows a name that is a path (one with a separator that is not a
+// pipe path) gets a FIFO there as on Unix: Make creates a marker file at
+// the path (exclusively, with the same protected DACL) naming a pipe
+// derived from the file's identity, \\.\pipe\gopipe-fifo-SERIAL-INDEX, and
+// a holder serving that pipe, which exits when the marker is removed or
+// replaced. Every function of this package given the path reaches the
+// pipe, after checking that the marker is intact, ours, and served by its
+// owner; other programs must open the pipe ([Inspect] gives it as Path).
 func Make(name string, perm fs.FileMode) error {
 	if perm&^fs.ModePerm != 0 {
 		return &os.PathError{Op: "mkfifo", Path: name, Err: fmt.Errorf("mode %#o has bits outside 0777: %w", uint32(perm), fs.ErrInvalid)}
@@ -127,7 +138,10 @@ func OpenWriter(ctx context.Context, name string) (*os.File, error) {
 // On Windows, \\.\pipe\x and //./pipe/x are pipes; a bare name is the file
 // of that name in the current directory if there is one, else the pipe
 // \\.\pipe\NAME if it exists, else the file (which a reader then fails to
-// find and a writer creates); any other name is a file.
+// find and a writer creates); any other name is a file. A file that is a
+// FIFO's marker (see [Make]) means the FIFO; one that is a damaged,
+// copied or overwritten marker is refused with [ErrNotFIFO], naming the
+// pipe to use, and never truncated.
 //
 // On every OS, ssh://[USER@]HOST[:PORT]/NAME is NAME on HOST, reached by
 // the system's ssh running gopipe there (gopipe cat NAME to read it, a
@@ -180,7 +194,8 @@ func Lookup(name string) ([]Info, error) { return lookup(name) }
 
 // Remove removes the FIFO called name: unlinks it on Unix (refusing anything
 // that is not a FIFO), where ends already open go on working; on Windows
-// stops its holder, which ends the open ends too.
+// stops its holder, which ends the open ends too, and removes the marker
+// of a FIFO at a path (also one whose holder is gone).
 func Remove(name string) error { return removeFIFO(name) }
 
 // RunHolder serves a Windows FIFO if this process was started by [Make] as
@@ -412,7 +427,8 @@ type Info struct {
 func Inspect(name string) (Info, error) { return inspect(name) }
 
 // List returns the FIFOs and sockets in dir (Unix) or the pipes in
-// \\.\pipe\ (Windows, where dir must be "" or \\.\pipe\), sorted by name. On
+// \\.\pipe\ (Windows, for dir "" or \\.\pipe\; for any other dir, the FIFOs
+// that Make made at a path there, with their pipes), sorted by name. On
 // Unix dir "" lists what bare names reach: the current directory, then the
 // private directory of endpoints (see [EndpointPath]), each [Info] saying
 // its [Namespace]; a private directory that is not private (someone else's,

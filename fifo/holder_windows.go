@@ -29,6 +29,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,25 +73,78 @@ func runHolder() (bool, error) {
 		holderReady.Store(true)
 		return false, nil
 	}
+	marker, _ := os.LookupEnv(markerEnv)
 	// Nothing we start should believe it is a holder too.
 	os.Unsetenv(holderEnv)
-	return true, serveHolder(path)
+	os.Unsetenv(markerEnv)
+	return true, serveHolder(path, marker)
 }
 
 func makeFIFO(name string, perm fs.FileMode) error {
+	if !isPipeName(name) {
+		return makeAtPath(name, perm)
+	}
 	path, err := pipePath("mkfifo", name)
 	if err != nil {
 		return err
 	}
 	perr := func(err error) error { return &os.PathError{Op: "mkfifo", Path: path, Err: err} }
+	if err := canMake(perm); err != nil {
+		return perr(err)
+	}
+	return runNewHolder(path, nil, perr)
+}
+
+// isPipeName tells whether name is a pipe's (a bare NAME or a pipe path)
+// rather than a file's path.
+func isPipeName(name string) bool { return hasPipePrefix(fifoPath(name)) }
+
+// canMake says why a FIFO of mode perm cannot be made here, if it cannot.
+func canMake(perm fs.FileMode) error {
 	if perm&0o077 != 0 {
 		// The pipe's DACL grants the current user and SYSTEM alone: a mode
 		// for others would be a promise we do not keep.
-		return perr(fmt.Errorf("a Windows FIFO is private to you (its DACL grants you and SYSTEM): mode %04o would let others in: %w", uint32(perm), errors.ErrUnsupported))
+		return fmt.Errorf("a Windows FIFO is private to you (its DACL grants you and SYSTEM): mode %04o would let others in: %w", uint32(perm), errors.ErrUnsupported)
 	}
 	if !holderReady.Load() {
-		return perr(fmt.Errorf("a Windows FIFO needs a holder process, and main must call fifo.RunHolder first to be one: %w", errors.ErrUnsupported))
+		return fmt.Errorf("a Windows FIFO needs a holder process, and main must call fifo.RunHolder first to be one: %w", errors.ErrUnsupported)
 	}
+	return nil
+}
+
+// makeAtPath makes a FIFO at a file path: the marker file there, and the
+// holder of the pipe its identity names, which watches it.
+func makeAtPath(name string, perm fs.FileMode) error {
+	perr := func(err error) error { return &os.PathError{Op: "mkfifo", Path: name, Err: err} }
+	if err := canMake(perm); err != nil {
+		return perr(err)
+	}
+	// Absolute: the holder runs in another directory.
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return perr(err)
+	}
+	m, err := createMarker(abs)
+	if err != nil {
+		return perr(err)
+	}
+	defer m.close()
+	pipe := m.id.pipe()
+	err = runNewHolder(pipe, []string{markerEnv + "=" + m.id.String() + " " + abs}, perr)
+	if errors.Is(err, fs.ErrExist) {
+		// Not "file exists": the file did not. Somebody holds the pipe
+		// name this new file's identity gives.
+		return perr(fmt.Errorf("the pipe %s that this file's identity names is taken by another server", pipe))
+	}
+	if err == nil {
+		m.keep = true
+	}
+	return err
+}
+
+// runNewHolder starts the holder of the pipe path, with env added to its
+// environment, and waits for its report.
+func runNewHolder(path string, env []string, perr func(error) error) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return perr(fmt.Errorf("finding the program to run as holder: %w", err))
@@ -99,9 +153,9 @@ func makeFIFO(name string, perm fs.FileMode) error {
 	// when closed (an ssh session's, a CI step's) would otherwise take
 	// the FIFO with it. A job that forbids it fails the start with access
 	// denied; the holder then lives as long as the job does.
-	cmd, out, err := startHolder(exe, path, windows.CREATE_BREAKAWAY_FROM_JOB)
+	cmd, out, err := startHolder(exe, path, env, windows.CREATE_BREAKAWAY_FROM_JOB)
 	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		cmd, out, err = startHolder(exe, path, 0)
+		cmd, out, err = startHolder(exe, path, env, 0)
 	}
 	if err != nil {
 		return perr(err)
@@ -143,11 +197,12 @@ func makeFIFO(name string, perm fs.FileMode) error {
 	return parseHolderReport(r.line, perr)
 }
 
-// startHolder starts exe as the holder of the FIFO at path, with extra
-// creation flags, and returns its stdout, where it reports.
-func startHolder(exe, path string, flags uint32) (*exec.Cmd, io.ReadCloser, error) {
+// startHolder starts exe as the holder of the FIFO at path, with env
+// added to its environment and extra creation flags, and returns its
+// stdout, where it reports.
+func startHolder(exe, path string, env []string, flags uint32) (*exec.Cmd, io.ReadCloser, error) {
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), holderEnv+"="+path)
+	cmd.Env = append(append(os.Environ(), holderEnv+"="+path), env...)
 	// Not our working directory, which Windows would then refuse to
 	// delete for as long as the holder lives.
 	if dir, err := windows.GetSystemDirectory(); err == nil {
@@ -220,6 +275,7 @@ func parseHolderReport(line string, perr func(error) error) error {
 // holder serves one FIFO.
 type holder struct {
 	path     string
+	marker   *watchedMarker // for a FIFO at a path; else nil
 	data     *listener
 	ctl      *listener
 	turn     chan struct{}  // held by the reader being served
@@ -242,9 +298,18 @@ type holderWriter struct {
 	settled bool // drained what it had written before (see serveWriter)
 }
 
-func serveHolder(path string) error {
-	h, err := newHolder(path)
+func serveHolder(path, marker string) error {
+	var wm *watchedMarker
+	var err error
+	if marker != "" {
+		wm, err = parseWatchedMarker(path, marker)
+	}
+	var h *holder
 	if err == nil {
+		h, err = newHolder(path)
+	}
+	if err == nil {
+		h.marker = wm
 		// Report only once the data pipe's instances wait for writers: a
 		// writer that connects before that is seen late, and may then be
 		// taken for one that came after a later one.
@@ -301,10 +366,29 @@ func (h *holder) serve() error {
 	h.wg.Go(func() {
 		h.acceptLoop(h.ctl, func(c *pipeConn) { h.wg.Go(func() { h.serveCtl(c) }) })
 	})
-	c := <-h.quitReq
+	var gone chan struct{}
+	if h.marker != nil {
+		gone = make(chan struct{})
+		h.wg.Go(func() { h.marker.watch(h.quitting, gone) })
+	}
+	var c *pipeConn
+	select {
+	case c = <-h.quitReq:
+	case <-gone:
+		// The marker was removed or replaced: the FIFO is gone, as a
+		// Unix FIFO is once unlinked, and we never serve a new file at
+		// that path.
+		h.stop()
+		return nil
+	}
 	h.stop()
 	if c == nil {
 		return &os.PathError{Op: "serve", Path: h.path, Err: errors.New("the pipe broke")}
+	}
+	if h.marker != nil {
+		// Removed by its pipe's name, or by its path: the marker goes
+		// with it, if it still is ours and unchanged.
+		deleteMarker(h.marker.path, h.marker.id, h.path)
 	}
 	// Acknowledge only now, with the data pipe gone, so that Make may
 	// create the name again as soon as Remove returns. Remove reads the
@@ -589,23 +673,43 @@ func (h *holder) readerLost(c *pipeConn) {
 }
 
 func openFIFO(ctx context.Context, name string, write bool) (*os.File, error) {
-	path, err := pipePath("open", name)
+	t, err := resolveFIFO("open", name)
 	if err != nil {
 		return nil, err
 	}
+	return openTarget(ctx, t, write)
+}
+
+// openTarget opens an end of the FIFO t.
+func openTarget(ctx context.Context, t fifoTarget, write bool) (*os.File, error) {
 	if write {
-		f, _, err := dialHandle(ctx, "open", path, writerAccess, nil, false)
-		return f, err
+		f, owner, err := dialHandle(ctx, "open", t.pipe, writerAccess, nil, false)
+		if err != nil {
+			if t.marker != nil && errors.Is(err, fs.ErrNotExist) {
+				return nil, t.marker.holderGone("open")
+			}
+			return nil, err
+		}
+		if err := t.marker.checkServedBy(owner); err != nil {
+			f.Close()
+			return nil, &os.PathError{Op: "open", Path: t.pipe, Err: err}
+		}
+		return f, nil
 	}
-	return openReader(ctx, path)
+	return openReader(ctx, t)
 }
 
 // openReader opens a FIFO's read end through its holder, or reads some
 // other program's pipe as a client.
-func openReader(ctx context.Context, path string) (*os.File, error) {
+func openReader(ctx context.Context, t fifoTarget) (*os.File, error) {
+	path := t.pipe
 	perr := func(err error) error { return &os.PathError{Op: "open", Path: path, Err: err} }
 	h, err := openClient(ctx, "open", path+ctlSuffix, dialAccess)
 	if errors.Is(err, fs.ErrNotExist) {
+		if t.marker != nil {
+			// A marker's pipe is a holder's, never some other program's.
+			return nil, t.marker.holderGone("open")
+		}
 		f, _, err := dialHandle(ctx, "open", path, readerAccess, nil, false)
 		return f, err
 	}
@@ -616,7 +720,11 @@ func openReader(ctx context.Context, path string) (*os.File, error) {
 		}
 		return nil, err
 	}
-	if _, err := checkServerOwner(h, nil); err != nil {
+	owner, err := checkServerOwner(h, nil)
+	if err == nil {
+		err = t.marker.checkServedBy(owner)
+	}
+	if err != nil {
 		windows.CloseHandle(h)
 		return nil, perr(err)
 	}
@@ -652,12 +760,32 @@ func unwrapPathErr(err error) error {
 }
 
 // removeFIFO asks the holder to quit and waits until it has let go of the
-// names.
+// names; the holder of a FIFO at a path removes its marker first. A marker
+// whose holder is gone is removed here.
 func removeFIFO(name string) error {
-	path, err := pipePath("remove", name)
+	t, err := resolveFIFO("remove", name)
 	if err != nil {
 		return err
 	}
+	err = quitHolder(t)
+	if t.marker != nil && errors.Is(err, fs.ErrNotExist) {
+		err = nil // the holder is gone already: the marker is all that is left
+	}
+	if err == nil && t.marker != nil {
+		abs, aerr := filepath.Abs(name)
+		if aerr == nil {
+			aerr = deleteMarker(abs, t.marker.id, t.pipe)
+		}
+		if aerr != nil {
+			return &os.PathError{Op: "remove", Path: name, Err: aerr}
+		}
+	}
+	return err
+}
+
+// quitHolder asks the holder of t's pipe to quit and waits until it has.
+func quitHolder(t fifoTarget) error {
+	path := t.pipe
 	perr := func(err error) error { return &os.PathError{Op: "remove", Path: path, Err: err} }
 	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
 	defer cancel()
@@ -671,7 +799,11 @@ func removeFIFO(name string) error {
 	if err != nil {
 		return perr(unwrapPathErr(err))
 	}
-	if _, err := checkServerOwner(h, nil); err != nil {
+	owner, err := checkServerOwner(h, nil)
+	if err == nil {
+		err = t.marker.checkServedBy(owner)
+	}
+	if err != nil {
 		windows.CloseHandle(h)
 		return perr(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -164,10 +166,35 @@ func probePipe(path string) (pipeProbe, error) {
 // control pipe, which the holder expects; a probe of the data pipe would
 // look like a writer.
 func inspect(name string) (Info, error) {
-	path, err := pipePath("inspect", name)
+	t, err := resolveFIFO("inspect", name)
 	if err != nil {
 		return Info{}, err
 	}
+	if t.marker != nil {
+		return inspectMarker(t.marker)
+	}
+	return inspectPipe(name, t.pipe)
+}
+
+// inspectMarker describes the FIFO at a path: the gopipe FIFO of its pipe,
+// found where files are, its Path the pipe other programs open.
+func inspectMarker(m *markerFile) (Info, error) {
+	info, err := inspectPipe(m.name, m.pipe)
+	if errors.Is(err, fs.ErrNotExist) {
+		return info, m.holderGone("inspect")
+	}
+	if err != nil {
+		return info, err
+	}
+	if info.Kind != KindGopipeFIFO {
+		return info, &os.PathError{Op: "inspect", Path: m.name, Err: fmt.Errorf("%w: its pipe %s is not a gopipe FIFO's", ErrNotFIFO, m.pipe)}
+	}
+	info.Namespace = NamespaceFiles
+	return info, nil
+}
+
+// inspectPipe describes the pipe at path, called name.
+func inspectPipe(name, path string) (Info, error) {
 	info := Info{Name: name, Path: path, Namespace: NamespacePipes, Instances: -1, MaxInstances: -1}
 	ctlPath := path + ctlSuffix
 
@@ -215,11 +242,47 @@ func inspect(name string) (Info, error) {
 	return info, nil
 }
 
+// listMarkers lists the FIFOs at a path in dir: its files that are
+// markers with a holder, sorted by name, each with the pipe as its Path. Only files with the System
+// attribute that Make gives markers, small enough to be one, are read.
+func listMarkers(dir string) ([]Info, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &os.PathError{Op: "list", Path: dir, Err: unwrapPathErr(err)}
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.Size() > markerMax {
+			continue
+		}
+		if a, ok := fi.Sys().(*syscall.Win32FileAttributeData); !ok || a.FileAttributes&windows.FILE_ATTRIBUTE_SYSTEM == 0 {
+			continue
+		}
+		m, err := readMarker("list", filepath.Join(dir, e.Name()), false)
+		if err != nil || m == nil {
+			continue // not a FIFO: info says why
+		}
+		if info, err := inspectMarker(m); err == nil {
+			info.Name = e.Name() // as Unix names what List finds in dir
+			out = append(out, info)
+		}
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
 // list lists \\.\pipe\, showing a gopipe FIFO once (its control pipe is
 // hidden) as KindGopipeFIFO.
 func list(dir string) ([]Info, error) {
 	if d := strings.ReplaceAll(dir, "/", `\`); d != "" && !strings.EqualFold(d, pipePrefix) && !strings.EqualFold(d, pipePrefix[:len(pipePrefix)-1]) {
-		return nil, &os.PathError{Op: "list", Path: dir, Err: fmt.Errorf(`only \\.\pipe\ can be listed on Windows: %w`, errors.ErrUnsupported)}
+		if hasPipePrefix(d) || strings.HasPrefix(d, `\\.\`) {
+			return nil, &os.PathError{Op: "list", Path: dir, Err: fmt.Errorf(`only \\.\pipe\ can be listed of the pipes: %w`, errors.ErrUnsupported)}
+		}
+		return listMarkers(dir)
 	}
 	ents, err := readPipeDir("")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,8 +53,13 @@ func TestInspectWindows(t *testing.T) {
 
 	_, err = Inspect(testPipeName(t))
 	mustErr(t, err, fs.ErrNotExist)
+	// A path is a file, which only a FIFO's marker makes a FIFO.
 	_, err = Inspect(`C:\not\a\pipe`)
-	mustErr(t, err, fs.ErrInvalid)
+	mustErr(t, err, fs.ErrNotExist)
+	plain := filepath.Join(scratchDir(t), "plain")
+	os.WriteFile(plain, []byte("data"), 0o600)
+	_, err = Inspect(plain)
+	mustErr(t, err, ErrNotFIFO)
 }
 
 func TestListWindows(t *testing.T) {
@@ -87,8 +93,33 @@ func TestListWindows(t *testing.T) {
 			t.Errorf("List(%q): %v", dir, err)
 		}
 	}
-	_, err = List(`C:\`)
+	_, err = List(`\\.\mailslot\`)
 	if !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("List(C:\\): %v", err)
+		t.Errorf(`List(\\.\mailslot\): %v`, err)
+	}
+}
+
+// List of a directory lists the FIFOs made at a path there, as gopipe
+// FIFOs with their pipes, and nothing else.
+func TestListMarkers(t *testing.T) {
+	dir := scratchDir(t)
+	a := makeAt(t, filepath.Join(dir, "a"))
+	b := makeAt(t, filepath.Join(dir, "b"))
+	os.WriteFile(filepath.Join(dir, "plain"), []byte("!<fifo>\n"), 0o600)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o700)
+	infos, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 2 || infos[0].Name != filepath.Base(a) || infos[1].Name != filepath.Base(b) {
+		t.Fatalf("List(%q) = %+v, want %s and %s", dir, infos, a, b)
+	}
+	for _, in := range infos {
+		if in.Kind != KindGopipeFIFO || in.Namespace != NamespaceFiles || !strings.HasPrefix(in.Path, pipePrefix+markerPipePrefix) {
+			t.Errorf("%+v, want a gopipe FIFO in the files with its pipe as Path", in)
+		}
+	}
+	if _, err := List(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("List of a missing directory: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,6 +33,31 @@ func TestOpenFileNames(t *testing.T) {
 	}{
 		{"made by Make", func(t *testing.T, dir string) (string, func(*testing.T)) {
 			return newFIFO(t), nil
+		}, reachesFIFO, ""},
+		// A FIFO at a path: a real FIFO on Unix, a marker file on Windows
+		// that names the pipe (docs/design.md, "FIFOs at a path").
+		{"path made by Make", func(t *testing.T, dir string) (string, func(*testing.T)) {
+			return makeAt(t, filepath.Join(dir, "sub", "f")), nil
+		}, reachesFIFO, ""},
+		{"relative path with slashes made by Make", func(t *testing.T, dir string) (string, func(*testing.T)) {
+			chdir(t, dir)
+			return makeAt(t, "sub/f"), nil
+		}, reachesFIFO, ""},
+		{"relative path made by Make, opened with backslashes", func(t *testing.T, dir string) (string, func(*testing.T)) {
+			chdir(t, dir)
+			makeAt(t, "sub/f")
+			return `sub\f`, nil
+		}, reachesFIFO, "windows"},
+		{"symlink to a FIFO at a path", func(t *testing.T, dir string) (string, func(*testing.T)) {
+			target := makeAt(t, filepath.Join(dir, "sub", "f"))
+			link := filepath.Join(dir, "link")
+			if err := os.Symlink(target, link); err != nil {
+				t.Skipf("no symlinks here: %v", err)
+			}
+			if _, err := os.Stat(link); err != nil {
+				t.Skipf("the OS does not follow the symlink it made (Wine does not): %v", err)
+			}
+			return link, nil
 		}, reachesFIFO, ""},
 		{"regular file", func(t *testing.T, dir string) (string, func(*testing.T)) {
 			name := filepath.Join(dir, "file")
@@ -148,6 +174,77 @@ func TestOpenFileNames(t *testing.T) {
 	}
 }
 
+// makeAt makes a FIFO at the path name, in a directory made for it, and
+// removes it after the test.
+func makeAt(t *testing.T, name string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := Make(name, DefaultMode); err != nil {
+		t.Fatalf("Make(%q): %v", name, err)
+	}
+	t.Cleanup(func() { Remove(name) })
+	return name
+}
+
+// Two FIFOs of one name in different directories are two FIFOs, on every
+// OS (on Windows, where a bare NAME is global, their pipes differ).
+func TestFIFOsAtPathsAreApart(t *testing.T) {
+	dir := scratchDir(t)
+	a := makeAt(t, filepath.Join(dir, "a", "f"))
+	b := makeAt(t, filepath.Join(dir, "b", "f"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, name := range []string{a, b} {
+		rc := make(chan openResult, 1)
+		go func() {
+			f, err := OpenFile(ctx, name, os.O_RDONLY, 0)
+			rc <- openResult{f, err}
+		}()
+		w, err := OpenFile(ctx, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(name))
+		w.Close()
+		r := <-rc
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got, _ := io.ReadAll(r.f)
+		r.f.Close()
+		if string(got) != name {
+			t.Errorf("%s: read %q", name, got)
+		}
+	}
+	ia, err := Inspect(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := Inspect(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ia.Path == ib.Path {
+		t.Errorf("both FIFOs are %s", ia.Path)
+	}
+	if runtime.GOOS == "windows" && (ia.Kind != KindGopipeFIFO || !strings.HasPrefix(ia.Path, `\\.\pipe\gopipe-fifo-`)) {
+		t.Errorf("Inspect(%q) = %+v, want a gopipe FIFO with its pipe as Path", a, ia)
+	}
+	for _, name := range []string{a, b} {
+		if err := Remove(name); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("after Remove(%q): %v", name, err)
+		}
+		if _, err := Inspect(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Inspect after Remove(%q): %v", name, err)
+		}
+	}
+}
+
 // scratchDir is a fresh directory, removed after the test as far as the
 // OS lets it: not t.TempDir, whose cleanup fails the test under Wine, which
 // cannot delete its files ("Invalid function").
@@ -178,21 +275,24 @@ func chdir(t *testing.T, dir string) {
 // reader and a writer, leaving nothing behind.
 func TestOpenFileCancel(t *testing.T) {
 	checkNoLeak(t)
-	name := newFIFO(t)
 	write := runtime.GOOS != "windows" // a Windows writer does not wait
-	for _, flag := range []int{os.O_RDONLY, os.O_WRONLY | os.O_CREATE | os.O_TRUNC} {
-		if flag != os.O_RDONLY && !write {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		_, err := OpenFile(ctx, name, flag, 0o600)
-		cancel()
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Errorf("flag %#x: %v, want os.ErrDeadlineExceeded", flag, err)
-		}
-		var pe *os.PathError
-		if !errors.As(err, &pe) {
-			t.Errorf("flag %#x: %T is no *os.PathError", flag, err)
+	// A FIFO by its name, and one at a path (on Windows, through its
+	// marker).
+	for _, name := range []string{newFIFO(t), makeAt(t, filepath.Join(scratchDir(t), "sub", "f"))} {
+		for _, flag := range []int{os.O_RDONLY, os.O_WRONLY | os.O_CREATE | os.O_TRUNC} {
+			if flag != os.O_RDONLY && !write {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			_, err := OpenFile(ctx, name, flag, 0o600)
+			cancel()
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("%s, flag %#x: %v, want os.ErrDeadlineExceeded", name, flag, err)
+			}
+			var pe *os.PathError
+			if !errors.As(err, &pe) {
+				t.Errorf("%s, flag %#x: %T is no *os.PathError", name, flag, err)
+			}
 		}
 	}
 }

@@ -29,9 +29,12 @@ Mandatory arguments to long options are mandatory for short options too.
 	},
 	Outro: `Unlike GNU mkfifo, whose default is a=rw less the umask, a FIFO is made 0600
 (private) unless -m gives a mode; a mode given with -m is applied exactly.
-On Windows NAME is a pipe in \\.\pipe\, held open by a background gopipe
-until it is removed with 'gopipe rmfifo NAME'; its security descriptor
-grants you and SYSTEM alone, so a MODE for group or others is refused.
+On Windows a bare NAME is a pipe in \\.\pipe\, held open by a background
+gopipe until it is removed with 'gopipe rmfifo NAME'; its security descriptor
+grants you and SYSTEM alone, so a MODE for group or others is refused. A NAME
+with a / or \ is a path, as on Unix: there a small marker file names the pipe
+that serves the FIFO; gopipe's commands open the path, other programs must
+open the pipe ('gopipe info PATH' shows it). Deleting the file ends the FIFO.
 `,
 	Run: runMkfifo,
 }
@@ -84,7 +87,8 @@ var Rmfifo = &command.Spec{
 	Synopsis: "[OPTION]... NAME...",
 	Intro: `Remove the FIFOs NAME: unlink them on Unix (anything that is not a FIFO is
 left alone), stop their holders on Windows, where a FIFO made by
-'gopipe mkfifo' lives until it is removed.
+'gopipe mkfifo' lives until it is removed (and remove its marker file, for a
+FIFO made at a path).
 
 `,
 	Options: []command.Option{
