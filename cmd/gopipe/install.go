@@ -318,7 +318,12 @@ func runUninstall(e *command.Env, p *command.Parsed) int {
 				continue
 			}
 			if err := os.Remove(dst); err != nil {
-				e.Errorf("cannot remove %s: %s", command.Quote(dst), command.Strerror(err))
+				hint := ""
+				if runtime.GOOS == "windows" && errors.Is(err, fs.ErrPermission) {
+					// The link is this very program's file, which runs.
+					hint = " (Windows keeps a running program's file: run --uninstall from a copy of gopipe elsewhere)"
+				}
+				e.Errorf("cannot remove %s: %s%s", command.Quote(dst), command.Strerror(err), hint)
 				status = command.StatusFailure
 				continue
 			}

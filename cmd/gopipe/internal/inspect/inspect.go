@@ -24,8 +24,8 @@ var Ls = &command.Spec{
 	Summary:  "list FIFOs and sockets (Unix) or named pipes (Windows)",
 	Synopsis: "[--json] [DIR]",
 	Intro: `List the FIFOs and sockets in DIR on Unix, the pipes in \\.\pipe\ on Windows
-(where DIR, if given, must be \\.\pipe\), with kind, mode or instance counts,
-and owner. Without DIR, on Unix: what bare names reach, the current directory
+(or, with a DIR, the FIFOs made there by gopipe mkfifo DIR/NAME), with kind,
+mode or instance counts, and owner. Without DIR, on Unix: what bare names reach, the current directory
 (mkfifo, cat, tee, ...) and the private directory of serve, dial and tap,
 whose entries are marked.
 
