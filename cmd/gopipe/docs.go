@@ -474,6 +474,15 @@ TMPDIR
 PATH
     Where redirect and run find commands, and where gopipe --install looks
     for the commands its links shadow.
+GOPIPE_SSH
+    The ssh command for ssh:// NAMEs, split at white space (default ssh;
+    dial's and tap's --ssh override it).
+GOPIPE_REMOTE_GOPIPE
+    The gopipe to run on the remote host of an ssh:// NAME (default: gopipe,
+    on the remote PATH; --remote-gopipe overrides it).
+GOPIPE_REMOTE_SHELL
+    The remote shell, sh or cmd, for quoting the remote command line
+    (default: only what reads the same to both; --remote-shell overrides it).
 POSIXLY_CORRECT
     When set, options end at the first operand, as for GNU tools.
 LC_ALL, LC_CTYPE, LANG
@@ -484,7 +493,11 @@ LC_ALL, LC_CTYPE, LANG
 \\.\pipe\NAME
     Windows: a bare NAME, for mkfifo, rmfifo, cat, tee, redirect, run's
     redirections and the endpoints; a FIFO made by mkfifo is held by a
-    background gopipe until rmfifo.`},
+    background gopipe until rmfifo.
+DIR\NAME (a FIFO made at a path, Windows)
+    A marker file, !<fifo> and the name of its pipe,
+    \\.\pipe\gopipe-fifo-SERIAL-INDEX; gopipe's commands reach the pipe
+    through it, other programs must open the pipe itself.`},
 	{"JSON OUTPUT", `ls --json and info --json print a JSON array of entries, [] for none, one
 object for each FIFO, socket or pipe (info: each meaning of NAME). Every
 field is always present, null where the OS or the name has no such value.
