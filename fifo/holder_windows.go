@@ -290,6 +290,10 @@ type holder struct {
 	writers  map[*holderWriter]struct{}
 	came     bool // a writer came since the last EOF: readers may go ahead
 	stopping bool
+	// reading is the reader whose turn it is, waiting the readers that
+	// wait for theirs: what "status" reports.
+	reading *pipeConn
+	waiting map[*pipeConn]struct{}
 }
 
 type holderWriter struct {
@@ -339,6 +343,7 @@ func newHolder(path string) (*holder, error) {
 		quitReq:  make(chan *pipeConn, 1),
 		quitting: make(chan struct{}),
 		writers:  make(map[*holderWriter]struct{}),
+		waiting:  make(map[*pipeConn]struct{}),
 	}
 	h.cond.L = &h.mu
 	var err error
@@ -546,6 +551,9 @@ func (h *holder) serveCtl(c *pipeConn) {
 	switch cmd {
 	case "read":
 		h.serveReader(c)
+	case "status":
+		c.Write([]byte(h.status()))
+		c.Close()
 	case "quit":
 		select {
 		case h.quitReq <- c:
@@ -595,10 +603,25 @@ func (h *holder) serveReader(c *pipeConn) {
 		close(gone)
 	})
 
+	h.mu.Lock()
+	h.waiting[c] = struct{}{}
+	h.mu.Unlock()
 	select {
 	case h.turn <- struct{}{}:
-		defer func() { <-h.turn }()
+		h.mu.Lock()
+		delete(h.waiting, c)
+		h.reading = c
+		h.mu.Unlock()
+		defer func() {
+			h.mu.Lock()
+			h.reading = nil
+			h.mu.Unlock()
+			<-h.turn
+		}()
 	case <-gone:
+		h.mu.Lock()
+		delete(h.waiting, c)
+		h.mu.Unlock()
 		c.abort()
 		return
 	case <-h.quitting:
@@ -654,6 +677,36 @@ func (h *holder) serveReader(c *pipeConn) {
 			}
 		}
 	}
+}
+
+// status is the holder's answer to "status", one line of fields: the bytes
+// queued and the queue's bound; whether a writer came since the last EOF;
+// the reader whose turn it is, the readers waiting for theirs and the
+// writers, each as PID:SID (0 and - where unknown), comma-separated.
+func (h *holder) status() string {
+	who := func(c *pipeConn) string {
+		sid := "-"
+		if c.id.user != nil {
+			sid = c.id.user.String()
+		}
+		return fmt.Sprintf("%d:%s", c.id.pid, sid)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var reader, waiting, writers []string
+	if h.reading != nil {
+		reader = append(reader, who(h.reading))
+	}
+	for c := range h.waiting {
+		waiting = append(waiting, who(c))
+	}
+	for w := range h.writers {
+		if !w.dropped {
+			writers = append(writers, who(w.c))
+		}
+	}
+	return fmt.Sprintf("buffered=%d capacity=%d came=%t reader=%s waiting=%s writers=%s\n",
+		h.queued, holderQueueMax, h.came, strings.Join(reader, ","), strings.Join(waiting, ","), strings.Join(writers, ","))
 }
 
 // readerLost handles a reader that left before EOF: its writers are cut

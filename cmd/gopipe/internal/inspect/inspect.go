@@ -46,10 +46,11 @@ which: on Unix the file NAME (as mkfifo, cat and tee take it) and the endpoint
 NAME of serve, dial and tap; on Windows a file NAME in the current directory
 and the pipe \\.\pipe\NAME. With --json, an array with one object each.
 
-Of a FIFO, on Linux, info also shows who uses it now: each process that holds
-it open (pid, user, which end, whether it waits for data or for room, command
-line), each blocked opening it and waiting for the other end, and the bytes
-in its pipe. It changes nothing it looks at (no FIFO is opened: the bytes are
+Of a FIFO, info also shows who uses it now: each process that holds it open
+(pid, user, which end, whether it waits for data or for room, command line),
+each blocked opening it and waiting for the other end, and the bytes in its
+pipe (on Linux from /proc; on Windows, for gopipe's own FIFOs, as their holder
+tells it). It changes nothing it looks at (no FIFO is opened: the bytes are
 counted on a duplicate of the read end a holder has).
 
 `,

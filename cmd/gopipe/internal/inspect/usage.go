@@ -15,7 +15,7 @@ import (
 // usageOf is who uses in now, if it is a FIFO whose use this OS can see;
 // nil otherwise (and then info shows nothing of it).
 func usageOf(in fifo.Info) (*fifo.Usage, error) {
-	if in.Kind != fifo.KindFIFO {
+	if in.Kind != fifo.KindFIFO && in.Kind != fifo.KindGopipeFIFO {
 		return nil, nil
 	}
 	u, err := fifo.UsageOf(in.Path)
