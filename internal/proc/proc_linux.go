@@ -13,8 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func pids() ([]int, error) {
-	d, err := os.Open("/proc")
+func pids() ([]int, error) { return numbered("/proc") }
+
+// numbered lists the entries of dir named by a number: /proc's processes,
+// a process's threads.
+func numbered(dir string) ([]int, error) {
+	d, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -23,13 +27,13 @@ func pids() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ps []int
+	var ns []int
 	for _, n := range names {
-		if pid, err := strconv.Atoi(n); err == nil {
-			ps = append(ps, pid)
+		if v, err := strconv.Atoi(n); err == nil {
+			ns = append(ns, v)
 		}
 	}
-	return ps, nil
+	return ns, nil
 }
 
 func get(pid int) (Process, error) {
@@ -111,24 +115,7 @@ func taskWchan(pid, tid int) string {
 	return readWchan("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/wchan")
 }
 
-func tasks(pid int) ([]int, error) {
-	d, err := os.Open("/proc/" + strconv.Itoa(pid) + "/task")
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	var ts []int
-	for _, n := range names {
-		if tid, err := strconv.Atoi(n); err == nil {
-			ts = append(ts, tid)
-		}
-	}
-	return ts, nil
-}
+func tasks(pid int) ([]int, error) { return numbered("/proc/" + strconv.Itoa(pid) + "/task") }
 
 func readWchan(path string) string {
 	// "0" when the process runs, or when the caller may not know.
