@@ -231,7 +231,9 @@ func opening(pid, tid int, dev, ino uint64) (sure, read, write, ok bool) {
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(name, &st); err != nil {
-		return false, false, false, true
+		// Its path leads to nothing now, or to what we may not see:
+		// not this FIFO, which exists, unless we could not look.
+		return false, false, false, errors.Is(err, unix.EACCES)
 	}
 	if uint64(st.Dev) != dev || st.Ino != ino {
 		return false, false, false, false
