@@ -69,13 +69,18 @@ func Parse(s string) (Name, error) {
 		}
 		n.User = u.User.Username()
 	}
+	// ssh puts HOST and USER into a ProxyCommand or Match exec (%h, %r),
+	// which a shell runs: only what no shell reads specially (OpenSSH
+	// 9.6 refuses the rest itself; older ones do not).
 	switch {
 	case n.Host == "":
 		return bad("no HOST")
 	case strings.HasPrefix(n.Host, "-") || strings.HasPrefix(n.User, "-"):
 		return bad("a HOST or USER may not start with -")
-	case strings.ContainsAny(n.Host+n.User, " \t\r\n"):
-		return bad("white space in the HOST or USER")
+	case !plainWord(n.Host, ".-_:") || strings.Contains(n.Host, ":") && !strings.HasPrefix(u.Host, "["):
+		return bad("a HOST is letters, digits, . - _ or an IPv6 address in []")
+	case !plainWord(n.User, ".-_@\\") && n.User != "":
+		return bad("a USER is letters, digits and . - _ @ \\")
 	}
 	if n.Port != "" {
 		if p, err := strconv.Atoi(n.Port); err != nil || p < 1 || p > 65535 {
@@ -86,10 +91,25 @@ func Parse(s string) (Name, error) {
 		return bad("no NAME after the HOST")
 	}
 	n.Path = u.Path[1:]
-	if strings.ContainsRune(n.Path, 0) {
+	switch {
+	case strings.ContainsRune(n.Path, 0):
 		return bad("a NUL in the NAME")
+	case n.Path == "-":
+		// It would be the remote side's standard stream, which is ours.
+		return bad("- is no NAME there")
 	}
 	return n, nil
+}
+
+// plainWord tells whether w is letters, digits and the bytes of extra.
+func plainWord(w, extra string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // Options say how to reach the remote side; the zero value takes each from

@@ -19,6 +19,8 @@ func TestParse(t *testing.T) {
 		"ssh://h/C:%5Cpipes%5Cdemo":   {Host: "h", Path: `C:\pipes\demo`},
 		"ssh://h/%5C%5C.%5Cpipe%5Cx":  {Host: "h", Path: `\\.\pipe\x`},
 		"ssh://user.name@host.lan/ns": {User: "user.name", Host: "host.lan", Path: "ns"},
+		"ssh://DOM%5Cuser@win-1/x":    {User: `DOM\user`, Host: "win-1", Path: "x"},
+		"ssh://me%40corp@h_2/x":       {User: "me@corp", Host: "h_2", Path: "x"},
 	} {
 		got, err := Parse(in)
 		want.URL = in
@@ -29,7 +31,8 @@ func TestParse(t *testing.T) {
 	for _, in := range []string{
 		"ssh://h", "ssh://h/", "ssh:///x", "ssh://h/x?y", "ssh://h/x#y", "ssh://u:pw@h/x",
 		"ssh://-oProxyCommand=x/y", "ssh://-l@h/x", "ssh://h:0/x", "ssh://h:99999/x", "ssh://h:ssh/x",
-		"ssh://h/a%00b", "ssh:h/x",
+		"ssh://h/a%00b", "ssh:h/x", "ssh://h/-",
+		"ssh://h;id/x", "ssh://h$(id)/x", "ssh://%24(id)@h/x", "ssh://a%27b@h/x", "ssh://h%60id%60/x", "ssh://a%20b@h/x",
 	} {
 		if n, err := Parse(in); err == nil {
 			t.Errorf("Parse(%q) = %+v, want an error", in, n)

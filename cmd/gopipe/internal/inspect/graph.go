@@ -58,8 +58,11 @@ type pipeNode struct {
 type graph struct {
 	procs map[int]proc.Process
 	pipes map[string]*pipeNode
-	// io is each process's bytes read and written so far, for --watch.
+	// io is each process's bytes read and written so far, for --watch,
+	// at the time the scan began; cmd its command line then, to tell a
+	// pid reused between two scans.
 	io map[int][2]int64
+	at time.Time
 }
 
 func runGraph(e *command.Env, p *command.Parsed) int {
@@ -137,7 +140,7 @@ func scanGraph(roots []int) (*graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &graph{procs: map[int]proc.Process{}, pipes: map[string]*pipeNode{}, io: map[int][2]int64{}}
+	g := &graph{procs: map[int]proc.Process{}, pipes: map[string]*pipeNode{}, io: map[int][2]int64{}, at: time.Now()}
 	self, uid := os.Getpid(), os.Getuid()
 	sockets := map[uint64][]int{} // socket inode → the processes holding it
 	for _, pid := range pids {
@@ -216,8 +219,11 @@ func addSockets(g *graph, sockets map[uint64][]int) {
 	for ino, holders := range sockets {
 		s, ok := all[ino]
 		peers := sockets[s.Peer]
-		if !ok || s.Peer == 0 || len(peers) == 0 || ino > s.Peer {
-			continue // unconnected, the peer's holder unseen, or met from the other end
+		// Met from the other end: a pair whose peer points back is drawn
+		// once, from the lower inode (a datagram client's peer, a server
+		// socket, points nowhere).
+		if !ok || s.Peer == 0 || len(peers) == 0 || (ino > s.Peer && all[s.Peer].Peer == ino) {
+			continue
 		}
 		name := s.Name
 		if name == "" {
@@ -350,9 +356,13 @@ func (g *graph) procLabel(pid int, prev *graph, interval time.Duration) string {
 		return l
 	}
 	var notes []string
+	// Over the time between the scans, not the interval asked for: a scan
+	// of many processes takes a while. A pid whose command changed is
+	// another process.
 	if now, ok := g.io[pid]; ok {
-		if then, ok := prev.io[pid]; ok && interval > 0 {
-			secs := interval.Seconds()
+		then, ok := prev.io[pid]
+		same := slices.Equal(prev.procs[pid].Command, p.Command)
+		if secs := g.at.Sub(prev.at).Seconds(); ok && same && secs > 0 && now[0] >= then[0] && now[1] >= then[1] {
 			notes = append(notes, "in "+rate(float64(now[0]-then[0])/secs), "out "+rate(float64(now[1]-then[1])/secs))
 		}
 	}
