@@ -35,17 +35,19 @@ func remoteOptions(cfg *Config) remote.Options {
 func openRemote(n remote.Name, flag int) (*os.File, error) {
 	var args []string
 	write := false
+	// The remote half (gopipe __remote) opens NAME as OpenFile would, and
+	// gives up when its input ends before a FIFO's other end came: this
+	// side gone (a reader's input carries nothing; a writer's, its data).
 	switch flag & (os.O_RDONLY | os.O_WRONLY | os.O_RDWR) {
 	case os.O_RDONLY:
-		args = []string{"cat", "--", n.Path}
+		args = []string{"__remote", "read", "--", n.Path}
 	case os.O_WRONLY:
-		// What is written goes to NAME there, and nothing comes back.
 		write = true
-		args = []string{"redirect", "--stdout", n.Path}
+		args = []string{"__remote", "write"}
 		if flag&os.O_APPEND != 0 {
 			args = append(args, "--append")
 		}
-		args = append(args, "--", "gopipe", "cat")
+		args = append(args, "--", n.Path)
 	default:
 		return nil, &os.PathError{Op: "open", Path: n.URL, Err: fmt.Errorf("a remote NAME is read or written, not both: %w", errors.ErrUnsupported)}
 	}
@@ -58,9 +60,8 @@ func openRemote(n remote.Name, flag int) (*os.File, error) {
 }
 
 // remoteLinger is how long Close lets a remote reader's ssh end by itself
-// once its file is closed (it has sent all it had: it is exiting), before
-// it stops it (it was closed before the end: nobody wants the rest).
-const remoteLinger = time.Second
+// once its input has ended, before it stops it.
+const remoteLinger = 5 * time.Second
 
 func closeFile(f *os.File) error {
 	v, ok := remoteFiles.LoadAndDelete(f)
@@ -69,15 +70,19 @@ func closeFile(f *os.File) error {
 		return err
 	}
 	rf := v.(*remoteFile)
-	if !rf.write {
-		t := time.NewTimer(remoteLinger)
-		defer t.Stop()
-		select {
-		case <-rf.p.Done():
-		case <-t.C:
+	// A writer's end of input is its file's close; a reader's is told. The
+	// remote side then ends by itself: a moment's grace, then ssh is
+	// stopped (a writer's data is then lost, and said to be).
+	rf.p.EndInput()
+	t := time.NewTimer(remoteLinger)
+	defer t.Stop()
+	select {
+	case <-rf.p.Done():
+	case <-t.C:
+		if !rf.write {
 			rf.p.Kill()
 			rf.p.Wait()
-			return err
+			return err // a reader that closed early: nobody wants the rest
 		}
 	}
 	if werr := rf.p.Wait(); werr != nil {

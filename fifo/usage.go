@@ -30,7 +30,8 @@ type Process struct {
 	// Waiting is what it is blocked in on this FIFO: "open" (waiting for
 	// the other end), "read" (for data), "write" (for room), or "".
 	Waiting string
-	// Sure is set for an opener known to be opening this FIFO.
+	// Sure is set for a holder, and for an opener known to be opening
+	// this FIFO.
 	Sure bool
 }
 

@@ -44,6 +44,9 @@ func threads(pid int, mainWchan string, holder bool) []int {
 	if mainWchan == wchanOpen || (!holder && waitOf(mainWchan) != "poll") {
 		return []int{pid}
 	}
+	if holder && waitOf(mainWchan) != "poll" && waitOf(mainWchan) != "" {
+		return []int{pid}
+	}
 	ts, err := proc.Tasks(pid)
 	if err != nil || len(ts) == 0 {
 		return []int{pid}
@@ -119,7 +122,7 @@ func usageOf(path string) (Usage, error) {
 			u.Opening = append(u.Opening, up)
 			continue
 		}
-		up.Read, up.Write = read, write
+		up.Read, up.Write, up.Sure = read, write, true
 		var polls bool
 		up.Waiting, polls = waiting(pid, mainWchan, mine, files)
 		polling[len(u.Holders)] = polls
@@ -221,7 +224,19 @@ func opening(pid, tid int, dev, ino uint64) (sure, read, write, ok bool) {
 	// The path as the process sees it: from its root, its working
 	// directory, or the directory it opens relative to.
 	base := "/proc/" + strconv.Itoa(pid)
+	// /proc/self is whoever looks: the process's own, here. (gopipe opens
+	// a FIFO it has pinned through /proc/self/fd/N.)
+	for _, self := range []string{"/proc/self/", "/proc/thread-self/"} {
+		if rest, ok := strings.CutPrefix(name, self); ok {
+			if self == "/proc/thread-self/" {
+				rest = "task/" + strconv.Itoa(tid) + "/" + rest
+			}
+			name = base + "/" + rest
+			break
+		}
+	}
 	switch {
+	case strings.HasPrefix(name, base+"/"):
 	case filepath.IsAbs(name):
 		name = base + "/root" + name
 	case dirfd == unix.AT_FDCWD:
@@ -253,6 +268,11 @@ func waiting(pid int, mainWchan string, mine, files []proc.File) (what string, p
 		w := mainWchan
 		if tid != pid {
 			w = proc.TaskWchan(pid, tid)
+		}
+		if w == wchanOpen {
+			// It holds an end and opens another (gopipe's cat holds a
+			// non-blocking read end while it waits in open for a writer).
+			return "open", polls
 		}
 		switch waitOf(w) {
 		case "poll":

@@ -143,6 +143,22 @@ func TestInfoGopipeEnds(t *testing.T) {
 		t.Fatalf("tee: %v", err)
 	}
 
+	// cat alone waits in open for a writer: it opens the FIFO it has
+	// pinned through /proc/self/fd/N, its own, which info reads as such.
+	lone := exec.Command(gp, "cat", f)
+	if err := lone.Start(); err != nil {
+		t.Fatal(err)
+	}
+	want = " " + strconv.Itoa(lone.Process.Pid) + " root read, waiting for a writer: " + gp + " cat " + f + "\n"
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(out, want); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("info never showed cat waiting for a writer, want %q:\n%s", want, out)
+		}
+		out = info()
+	}
+	lone.Process.Kill()
+	lone.Wait()
+
 	// cat holds the FIFO (a writer holds it too) and waits for data.
 	w := exec.Command("sh", "-c", "exec 3>f; read x")
 	w.Dir = dir

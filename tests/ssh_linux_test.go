@@ -97,7 +97,7 @@ func startSSHD(t *testing.T) *sshd {
 func (s *sshd) gopipe(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(gopipe(t), args...)
-	cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config)
+	cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, "GOPIPE_REMOTE_GOPIPE="+gopipe(t))
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -408,4 +408,63 @@ func syscallKill(t *testing.T, pid int) {
 func docSSHEnv(t *testing.T) []string {
 	s := startSSHD(t)
 	return []string{"GOPIPE_SSH=ssh -F " + s.config, "GOPIPE_REMOTE_GOPIPE=" + gopipe(t)}
+}
+
+// A local reader or writer of a remote FIFO killed while the FIFO's open
+// waits leaves nothing behind: not its ssh, not the remote gopipe (which
+// would otherwise wait for ever, and take the next writer's data).
+func TestSSHKilledLeavesNothing(t *testing.T) {
+	s := startSSHD(t)
+	gp := gopipe(t)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "fifo")
+	if out, err := exec.Command(gp, "mkfifo", f).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	remoteHalf := func() []int {
+		var pids []int
+		ds, _ := os.ReadDir("/proc")
+		for _, d := range ds {
+			cmdline, _ := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+			if bytes.Contains(cmdline, []byte("__remote")) && bytes.Contains(cmdline, []byte(f)) {
+				pid, _ := strconv.Atoi(d.Name())
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	for _, args := range [][]string{{"cat", "ssh://gptest/" + f}, {"tee", "ssh://gptest/" + f}} {
+		cmd := exec.Command(gp, args...)
+		cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, "GOPIPE_REMOTE_GOPIPE="+gp)
+		if args[0] == "tee" {
+			// Data written, its open waiting for a reader there.
+			pr, pw, _ := os.Pipe()
+			defer pw.Close()
+			pw.Write([]byte("never read\n"))
+			cmd.Stdin = pr
+			defer pr.Close()
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(time.Minute); len(remoteHalf()) == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the remote half never started", args[0])
+			}
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		for deadline := time.Now().Add(time.Minute); len(remoteHalf()) > 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s killed: its remote half %v still waits", args[0], remoteHalf())
+			}
+		}
+	}
+	// And the FIFO is free for the next pair, whose data arrives whole.
+	done := make(chan string)
+	go func() { out, _, _ := s.gopipe(t, "", "cat", "ssh://gptest/"+f); done <- out }()
+	_, errs, st := s.gopipe(t, "after\n", "tee", "ssh://gptest/"+f)
+	if got := <-done; st != 0 || got != "after\n" {
+		t.Fatalf("the next pair: tee status %d %s, cat got %q", st, errs, got)
+	}
 }

@@ -98,6 +98,8 @@ func dispatch(e *command.Env, args []string) int {
 			return completion(e, args[1:])
 		case completeCommand:
 			return complete(e, args[1:])
+		case cattee.RemoteSide.Name:
+			return runSpec(e, cattee.RemoteSide, "gopipe "+cattee.RemoteSide.Name, args[1:])
 		case "help":
 			if len(args) > 1 && args[1] == "--man" {
 				return man(e, args[2:])

@@ -29,7 +29,7 @@ func explain(n Name, st int, sig string) *Error {
 	case sig != "":
 		e.Msg = fmt.Sprintf("the ssh connection to %s was cut (ssh died: %s)", n.Host, sig)
 	case st == 255:
-		e.Msg = fmt.Sprintf("ssh could not connect to %s, or lost the connection (ssh's message is above)", n.Host)
+		e.Msg = fmt.Sprintf("ssh could not connect to %s, lost the connection, or the remote command died of a signal (ssh's message is above)", n.Host)
 	case st == 127:
 		e.Msg = fmt.Sprintf("no gopipe on %s's PATH (--remote-gopipe names it)", n.Host)
 	case st == 126:
@@ -80,6 +80,9 @@ func command(n Name, opts Options, stderr io.Writer, args []string) (*exec.Cmd, 
 	argv := sshArgs(n, opts, cmdline)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = stderr
+	// Where the OS can, ssh ends when we do, however we end (a signal
+	// included): the remote side then sees its input end, and stops.
+	cmd.SysProcAttr = endWithParent()
 	return cmd, nil
 }
 
@@ -89,6 +92,18 @@ type Process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error // how ssh ended, once done is closed
+	// input, for a reader, is the write end of the remote command's
+	// stdin, which carries nothing: its end (EndInput, or this process
+	// gone) tells the remote side that nobody reads any more.
+	input *os.File
+}
+
+// EndInput ends the remote command's input: a remote reader then stops,
+// even one still waiting for its FIFO's writer.
+func (p *Process) EndInput() {
+	if p.input != nil {
+		p.input.Close()
+	}
 }
 
 // start starts cmd and watches for its end. Once started, ssh is the
@@ -178,18 +193,33 @@ func Open(n Name, opts Options, stderr io.Writer, write bool, args ...string) (*
 		return nil, nil, err
 	}
 	theirs, ours := w, r
+	var input, inputTheirs *os.File
 	if write {
 		theirs, ours = r, w
 		cmd.Stdin = r
 	} else {
 		cmd.Stdout = w
+		// A stdin that ends when we do (see Process.input).
+		if inputTheirs, input, err = os.Pipe(); err != nil {
+			r.Close()
+			w.Close()
+			return nil, nil, err
+		}
+		cmd.Stdin = inputTheirs
 	}
 	p, err := start(n, cmd)
 	theirs.Close()
+	if inputTheirs != nil {
+		inputTheirs.Close()
+	}
 	if err != nil {
 		ours.Close()
+		if input != nil {
+			input.Close()
+		}
 		return nil, nil, err
 	}
+	p.input = input
 	return ours, p, nil
 }
 
