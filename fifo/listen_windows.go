@@ -286,7 +286,7 @@ func (l *listener) serve(in *instance) {
 		l.mu.Unlock()
 		l.notify()
 
-		id = identifyClient(in.h)
+		id = identifyClient(in.h, l.cfg.AllowRemote)
 		err = l.refuse(id)
 		if err == nil {
 			break
@@ -345,6 +345,11 @@ func (l *listener) nextTurn() {
 // could not identify is let through: the DACL already admitted it, and
 // that is the enforcement on Windows.
 func (l *listener) refuse(id identity) error {
+	if id.user == nil && l.cfg.AllowRemote {
+		// Open to other machines, the app's check must not let through
+		// whom it cannot name.
+		return fmt.Errorf("client could not be identified (remote clients allowed): %w", fs.ErrPermission)
+	}
 	if id.user == nil {
 		return nil
 	}

@@ -536,7 +536,9 @@ type identity struct {
 // level), else from the token of its process. Either may fail (a client
 // dialling anonymously, a process of another user we may not open); the
 // user is then nil.
-func identifyClient(h windows.Handle) identity {
+// With remote clients allowed (serve --allow-remote), the pid is another
+// machine's: no local process's token may stand in for the client's.
+func identifyClient(h windows.Handle, remoteAllowed bool) identity {
 	var id identity
 	var pid uint32
 	if windows.GetNamedPipeClientProcessId(h, &pid) == nil {
@@ -546,7 +548,7 @@ func identifyClient(h windows.Handle) identity {
 		id.fromToken(tok)
 		tok.Close()
 	}
-	if id.user == nil && pid != 0 {
+	if id.user == nil && pid != 0 && !remoteAllowed {
 		if tok, err := processToken(pid); err == nil {
 			id.fromToken(tok)
 			tok.Close()

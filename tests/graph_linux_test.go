@@ -117,7 +117,7 @@ func TestGraphWatchShowsBottleneck(t *testing.T) {
 }
 
 func TestGraphUsage(t *testing.T) {
-	for _, args := range [][]string{{"x"}, {"0"}, {"--count", "2"}, {"--watch=-1"}} {
+	for _, args := range [][]string{{"x"}, {"0"}, {"--count", "2"}, {"--watch=-1"}, {"--dot", "--mermaid"}} {
 		out, err := exec.Command(gopipe(t), append([]string{"graph"}, args...)...).CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.HasPrefix(string(out), "gopipe: ") {
 			t.Errorf("graph %q: %v %s", args, err, out)
@@ -154,5 +154,12 @@ func TestGraphSocket(t *testing.T) {
 	}
 	if dot := graph(t, "--dot", strconv.Itoa(pids[1])); !strings.Contains(dot, ", dir=both];") {
 		t.Errorf("graph --dot: a socket goes both ways:\n%s", dot)
+	}
+}
+
+func TestGraphNoSuchProcess(t *testing.T) {
+	out, err := exec.Command(gopipe(t), "graph", "999999999").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || string(out) != "gopipe: graph: no process 999999999\n" {
+		t.Errorf("graph of a process that does not exist: %v %q", err, out)
 	}
 }

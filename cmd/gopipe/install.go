@@ -160,7 +160,8 @@ func runInstall(e *command.Env, p *command.Parsed) int {
 func place(self string, selfInfo os.FileInfo, dst string, symbolic, force bool) (string, error) {
 	fi, err := os.Lstat(dst)
 	switch {
-	case err == nil && isSelf(dst, selfInfo):
+	case err == nil && isSelf(dst, selfInfo) && (!force || (fi.Mode()&fs.ModeSymlink != 0) == symbolic):
+		// Ours already; with -f, a link of the other kind is made anew.
 		return "", nil
 	case err == nil && fi.IsDir():
 		return "", errors.New("Is a directory")

@@ -129,7 +129,7 @@ func catMatchesGNU(t *testing.T, gnu, loc string) {
 	}
 	operandSets := [][]string{{"blanks", "blanks"}, {"noeol", "lfstart"}, {"crend", "lfstart"},
 		{"crend", "noeol"}, {"crend", "empty", "lfstart"}, {"crlf", "empty", "blanks", "noeol", "lines"},
-		{"long", "bytes"}, {"lines", "missing", "dir", "lines"}, {"tabs", "-", "blanks"}}
+		{"long", "bytes"}, {"lines", "missing", "dir", "lines"}, {"missing-\u00e9"}, {"tabs", "-", "blanks"}}
 	for name := range inputs {
 		operandSets = append(operandSets, []string{name})
 	}
@@ -156,7 +156,7 @@ func catMatchesGNU(t *testing.T, gnu, loc string) {
 			rel := make([]string, len(args))
 			for i, a := range args {
 				rel[i] = a
-				if _, ok := inputs[a]; ok || a == "missing" || a == "dir" {
+				if _, ok := inputs[a]; ok || strings.HasPrefix(a, "missing") || a == "dir" {
 					rel[i] = filepath.Join(dir, a)
 				}
 			}

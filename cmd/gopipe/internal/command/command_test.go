@@ -67,7 +67,24 @@ func TestGetopt(t *testing.T) {
 }
 
 func TestQuote(t *testing.T) {
-	// What GNU coreutils 9.1 prints for these names.
+	// What GNU coreutils 9.1 prints for these names, in the C locale
+	// (where a byte past ASCII is no printable character) and in UTF-8.
+	testenv.SetLocale(t, "C")
+	for in, want := range map[string]string{
+		"ü":    `''$'\303\274'`,
+		"aü b": `'a'$'\303\274'' b'`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("C locale: quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if got := Quotef("café"); got != `'caf'$'\303\251'` {
+		t.Errorf("C locale: quotef(café) = %s", got)
+	}
+	testenv.SetLocale(t, "C.UTF-8")
+	if got := Quotef("café"); got != "café" {
+		t.Errorf("C.UTF-8: quotef(café) = %s", got)
+	}
 	for in, want := range map[string]string{
 		"a":       "'a'",
 		"a b":     "'a b'",

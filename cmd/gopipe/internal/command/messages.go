@@ -64,7 +64,10 @@ func isWindowsPath(s string) bool {
 // quote, and $'\n' pieces for control characters, so that what is printed
 // can be pasted back into a shell.
 func Quote(s string) string {
-	plain := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	// Outside a UTF-8 locale, as in GNU's C locale, a byte past ASCII is
+	// no printable character: it is escaped as a control character is.
+	ascii := !utf8Locale()
+	plain := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || ascii && r >= 0x80 })
 	if plain {
 		switch {
 		case !strings.Contains(s, "'"):
@@ -92,6 +95,13 @@ func Quote(s string) string {
 		case r == utf8.RuneError && n == 1, r < 0x20, r == 0x7f:
 			open(false)
 			b.WriteString("$'" + cEscape(s[i]) + "'")
+		case ascii && r >= 0x80:
+			open(false)
+			b.WriteString("$'")
+			for j := 0; j < n; j++ {
+				b.WriteString(cEscape(s[i+j]))
+			}
+			b.WriteString("'")
 		default:
 			open(true)
 			b.WriteString(s[i : i+n])
@@ -135,9 +145,10 @@ func Quotef(s string) string {
 	if runtime.GOOS == "windows" && isWindowsPath(s) && !strings.ContainsAny(s, " \"'") {
 		return s
 	}
+	ascii := !utf8Locale()
 	for i, r := range s {
 		switch {
-		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0, ascii && r >= 0x80:
 			return Quote(s)
 		case strings.ContainsRune(" !\"$&'()*;<=>?[\\^`|:", r):
 			return Quote(s)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/gopipe/gopipe/cmd/gopipe/internal/command"
@@ -60,7 +61,12 @@ func runDial(e *command.Env, p *command.Parsed) int {
 	name := operands[0]
 	c, err := dialWaiting(e.Ctx, name, cfg, wait)
 	if err != nil {
-		e.Errorf("dial %s", command.StrerrorPath(err))
+		hint := ""
+		if errors.Is(err, syscall.EPROTOTYPE) {
+			// A stream client of a message server, or the other way round.
+			hint = map[bool]string{false: " (the server is in message mode: dial --message)", true: " (the server is not in message mode: dial without --message)"}[cfg.MessageMode]
+		}
+		e.Errorf("dial %s%s", command.StrerrorPath(err), hint)
 		return 1
 	}
 	defer c.Close()

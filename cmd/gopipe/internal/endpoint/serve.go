@@ -96,6 +96,14 @@ func runServe(e *command.Env, p *command.Parsed) int {
 	if len(operands) != 1 {
 		return e.Usage(errors.New("serve takes one NAME"))
 	}
+	// A CMD that cannot be found fails every client: say so now, as a
+	// shell would, rather than in each client's log line.
+	if len(argv) > 0 && command.SelfPath(argv[0]) == "" {
+		if _, err := exec.LookPath(argv[0]); err != nil {
+			e.Errorf("serve: --exec %s: %s", command.Quote(argv[0]), command.StrerrorExec(err))
+			return command.StatusNotFound
+		}
+	}
 	s := &server{Logger: command.Logger{W: e.Stderr}, e: e, name: operands[0], command: argv}
 	cfg.Refused = func(p fifo.Peer, err error) {
 		s.Logf("refused %s: %v (--allow-user lets others in)", p, err)

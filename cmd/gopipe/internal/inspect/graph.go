@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"slices"
@@ -71,6 +72,9 @@ func runGraph(e *command.Env, p *command.Parsed) int {
 	for _, o := range p.Opts {
 		switch o.Key() {
 		case "dot", "mermaid":
+			if format != "tree" && format != o.Key() {
+				return e.Usage(errors.New("--dot and --mermaid are two formats: pick one"))
+			}
 			format = o.Key()
 		default:
 			var err error
@@ -87,6 +91,10 @@ func runGraph(e *command.Env, p *command.Parsed) int {
 		pid, err := strconv.Atoi(a)
 		if err != nil || pid <= 0 {
 			return e.Usage(fmt.Errorf("not a process id: %s", command.Quote(a)))
+		}
+		if _, err := proc.Get(pid); errors.Is(err, fs.ErrNotExist) {
+			e.Errorf("graph: no process %d", pid)
+			return 1
 		}
 		roots = append(roots, pid)
 	}
@@ -459,19 +467,24 @@ func (g *graph) tree(b *strings.Builder, es []edge, prev *graph, interval time.D
 	shown := map[int]bool{}
 	var walk func(pid int, indent string)
 	walk = func(pid int, indent string) {
-		for _, e := range out[pid] {
+		for i, e := range out[pid] {
 			arrow := "→"
 			if e.bidir {
 				arrow = "↔"
 			}
-			fmt.Fprintf(b, "%s└─ %s %s ", indent, command.Visible(e.label), arrow)
+			// As tree(1) draws: ├─ for a branch with more below it.
+			branch, more := "└─", "   "
+			if i < len(out[pid])-1 {
+				branch, more = "├─", "│  "
+			}
+			fmt.Fprintf(b, "%s%s %s %s ", indent, branch, command.Visible(e.label), arrow)
 			if shown[e.to] {
 				fmt.Fprintf(b, "%d (above)\n", e.to)
 				continue
 			}
 			shown[e.to] = true
 			b.WriteString(command.Visible(g.procLabel(e.to, prev, interval)) + "\n")
-			walk(e.to, indent+"   ")
+			walk(e.to, indent+more)
 		}
 	}
 	starts := g.sortedPIDs()

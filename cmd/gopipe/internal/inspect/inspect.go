@@ -38,7 +38,7 @@ whose entries are marked.
 var Info = &command.Spec{
 	Name:     "info",
 	Summary:  "describe a FIFO, socket or named pipe",
-	Synopsis: "[--json] NAME",
+	Synopsis: "[--json] [--watch[=INTERVAL] [--count N]] NAME",
 	Intro: `Describe the FIFO, socket or named pipe NAME: kind, owner, mode or security
 descriptor (SDDL), server pid and instance counts where the OS tells them.
 A bare NAME can mean two things, and info describes each that exists, saying
@@ -241,7 +241,7 @@ func writeInfo(w io.Writer, in fifo.Info, u *fifo.Usage) {
 	}
 	line("owner", owner)
 	if in.Mode != 0 || runtime.GOOS != "windows" {
-		line("mode", fmt.Sprintf("%04o (%s)", uint32(in.Mode), in.Mode.Perm()))
+		line("mode", fmt.Sprintf("%s (%s)", octalMode(in.Mode), lsMode(in)))
 	}
 	line("sddl", in.SDDL)
 	if in.ServerPID != 0 {
