@@ -639,7 +639,7 @@ func TestPeerOtherProcess(t *testing.T) {
 
 func TestRefusedPeer(t *testing.T) {
 	// We cannot log on as another user here; check the policy itself.
-	l := &listener{}
+	l := &listener{cfg: &Config{}}
 	user, _ := currentUser()
 	other, _ := windows.StringToSid("S-1-5-21-1-2-3-1001")
 	group, _ := windows.StringToSid("S-1-5-32-545")
@@ -649,6 +649,12 @@ func TestRefusedPeer(t *testing.T) {
 	if err := l.refuse(identity{}); err != nil {
 		t.Errorf("unknown client refused: %v", err)
 	}
+	// Open to other machines, an unknown client is refused.
+	l.cfg.AllowRemote = true
+	if err := l.refuse(identity{}); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("unknown client with remote clients allowed: %v", err)
+	}
+	l.cfg.AllowRemote = false
 	if err := l.refuse(identity{user: other}); !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("other user: %v", err)
 	}
