@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopipe/gopipe/internal/testenv"
 )
 
 // wchanOf is where pid sleeps in the kernel.
@@ -20,6 +22,9 @@ func wchanOf(pid int) string {
 // waits in open for a reader, with its command line, and 100 looks at it
 // release nothing: the reader that comes then gets the whole listing.
 func TestInfoBlockedWriterDemo(t *testing.T) {
+	// Which FIFO a blocked open waits on is root's to read where Yama
+	// restricts ptrace (as Ubuntu does): the test is of root's view.
+	testenv.Root(t)
 	dir := t.TempDir()
 	gp := gopipe(t)
 	if out, err := exec.Command(gp, "mkfifo", filepath.Join(dir, "f")).CombinedOutput(); err != nil {
@@ -103,6 +108,7 @@ func TestInfoAsUserSaysWhatItCannotSee(t *testing.T) {
 // info must not take it for one and open it: that would release tee into
 // a pipe nobody reads), and cat waits for data in epoll on another thread.
 func TestInfoGopipeEnds(t *testing.T) {
+	testenv.Root(t) // as TestInfoBlockedWriterDemo
 	dir := t.TempDir()
 	gp := gopipe(t)
 	f := filepath.Join(dir, "f")
