@@ -55,6 +55,7 @@ func run(cmd *exec.Cmd, stdin string) (string, string, error) {
 // ownedDir is a fresh directory owned by uid with mode.
 func ownedDir(t *testing.T, uid int, mode os.FileMode) string {
 	t.Helper()
+	testenv.Root(t) // to give it away
 	dir, err := os.MkdirTemp("", "gopipe-sec")
 	if err != nil {
 		t.Fatal(err)
