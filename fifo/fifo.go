@@ -436,6 +436,12 @@ func Inspect(name string) (Info, error) { return inspect(name) }
 // the rest. It opens nothing.
 func List(dir string) ([]Info, error) { return list(dir) }
 
+// fileExists tells whether name exists, a link not followed.
+func fileExists(name string) bool {
+	_, err := os.Lstat(name)
+	return err == nil
+}
+
 // ctxErr is the error of an open abandoned because ctx ended: it names the
 // pipe, and a deadline also matches os.ErrDeadlineExceeded.
 func ctxErr(op, path string, ctx context.Context) error {

@@ -53,11 +53,6 @@ func openFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*os
 	return os.OpenFile(name, flag, perm)
 }
 
-func fileExists(name string) bool {
-	_, err := os.Lstat(name)
-	return err == nil
-}
-
 // fifoTarget is what an operation on a FIFO reaches: its pipe and, for a
 // FIFO at a path, the marker that named it (whose owner must serve it).
 type fifoTarget struct {

@@ -70,7 +70,7 @@ func usageOf(path string) (Usage, error) {
 		return u, &os.PathError{Op: "usage", Path: path, Err: fmt.Errorf("no /proc to read: %w", errors.ErrUnsupported)}
 	}
 	// hidepid: others' processes are not even listed.
-	u.Partial = os.Geteuid() != 0 && !exists("/proc/1")
+	u.Partial = os.Geteuid() != 0 && !fileExists("/proc/1")
 	self := os.Getpid()
 	names := map[int]string{}
 	polling := map[int]bool{} // holders with a thread in poll: waiting, on what unknown
@@ -92,7 +92,7 @@ func usageOf(path string) (Usage, error) {
 		var up Process
 		var read, write bool
 		for _, f := range mine {
-			r, w := ends(proc.FileFlags(pid, f.FD))
+			r, w := proc.Ends(proc.FileFlags(pid, f.FD))
 			read, write = read || r, write || w
 		}
 		holder := read || write
@@ -129,7 +129,7 @@ func usageOf(path string) (Usage, error) {
 		u.Holders = append(u.Holders, up)
 		if u.Buffered < 0 {
 			for _, f := range mine {
-				if r, _ := ends(proc.FileFlags(pid, f.FD)); r {
+				if r, _ := proc.Ends(proc.FileFlags(pid, f.FD)); r {
 					u.Buffered, u.Capacity = buffered(pid, f.FD, dev, ino)
 					break
 				}
@@ -164,30 +164,7 @@ func procIsOurs() bool {
 	if unix.Statfs("/proc", &st) != nil || st.Type != unix.PROC_SUPER_MAGIC {
 		return false
 	}
-	return exists("/proc/" + strconv.Itoa(os.Getpid()))
-}
-
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
-}
-
-// ends are the ends a descriptor with these open flags holds. An O_PATH
-// descriptor (gopipe's own pins of a FIFO it waits on) holds neither: its
-// access bits read as O_RDONLY, but it is no reader.
-func ends(flags int) (read, write bool) {
-	if flags < 0 || flags&unix.O_PATH != 0 {
-		return false, false
-	}
-	switch flags & unix.O_ACCMODE {
-	case unix.O_RDONLY:
-		return true, false
-	case unix.O_WRONLY:
-		return false, true
-	case unix.O_RDWR:
-		return true, true
-	}
-	return false, false
+	return fileExists("/proc/" + strconv.Itoa(os.Getpid()))
 }
 
 // opening tells, of pid blocked opening some FIFO, whether it is this one
@@ -253,7 +230,7 @@ func opening(pid, tid int, dev, ino uint64) (sure, read, write, ok bool) {
 	if uint64(st.Dev) != dev || st.Ino != ino {
 		return false, false, false, false
 	}
-	read, write = ends(flags)
+	read, write = proc.Ends(flags)
 	return true, read, write, true
 }
 
@@ -303,7 +280,7 @@ func onThis(pid, tid int, read bool, mine, files []proc.File) bool {
 		if f.Mode&fs.ModeNamedPipe == 0 || contains(mine, f) {
 			continue
 		}
-		r, w := ends(proc.FileFlags(pid, f.FD))
+		r, w := proc.Ends(proc.FileFlags(pid, f.FD))
 		if (read && r) || (!read && w) {
 			return false // it may wait on that one
 		}

@@ -49,6 +49,12 @@ func Files(pid int) ([]File, error) { return files(pid) }
 // O_RDWR, ...), -1 if unknown.
 func FileFlags(pid, fd int) int { return fileFlags(pid, fd) }
 
+// Ends are the ends of a pipe that a descriptor opened with flags (as
+// FileFlags gives them, or as an open is asked for) holds: none for an
+// O_PATH descriptor (gopipe pins a FIFO it waits on with one; its access
+// bits read as O_RDONLY, but it is no reader), none for unknown flags (-1).
+func Ends(flags int) (read, write bool) { return ends(flags) }
+
 // FileTarget is what pid's descriptor fd names: a path, "pipe:[INODE]",
 // "socket:[INODE]"; "" if unknown.
 func FileTarget(pid, fd int) string { return fileTarget(pid, fd) }

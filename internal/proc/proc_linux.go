@@ -248,3 +248,18 @@ func procIO(pid int) (read, written int64, err error) {
 	}
 	return read, written, nil
 }
+
+func ends(flags int) (read, write bool) {
+	if flags < 0 || flags&unix.O_PATH != 0 {
+		return false, false
+	}
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		return true, false
+	case unix.O_WRONLY:
+		return false, true
+	case unix.O_RDWR:
+		return true, true
+	}
+	return false, false
+}

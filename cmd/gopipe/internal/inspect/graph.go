@@ -173,7 +173,7 @@ func scanGraph(roots []int) (*graph, error) {
 			if f.Mode&os.ModeNamedPipe == 0 {
 				continue
 			}
-			r, w := ends(proc.FileFlags(pid, f.FD))
+			r, w := proc.Ends(proc.FileFlags(pid, f.FD))
 			key := strconv.FormatUint(f.Dev, 10) + ":" + strconv.FormatUint(f.Ino, 10)
 			n := g.pipes[key]
 			if n == nil {
@@ -254,19 +254,6 @@ func addSockets(g *graph, sockets map[uint64][]int) {
 		}
 		g.pipes[n.key] = n
 	}
-}
-
-// ends are the ends a descriptor with these open flags holds.
-func ends(flags int) (read, write bool) {
-	switch flags & 3 { // O_ACCMODE
-	case 0:
-		return true, false
-	case 1:
-		return false, true
-	case 2:
-		return true, true
-	}
-	return false, false
 }
 
 func (n *pipeNode) writers() []int { return n.pids(func(e pipeEnd) bool { return e.write }) }
