@@ -419,9 +419,9 @@ func statusLine(s status, width int) string {
 		rank int // the fields of rank level or less are left out
 	}
 	fields := []field{
-		{fmt.Sprintf("%7s", formatBytes(s.n)), 6},
+		{fmt.Sprintf("%7s", command.FormatBytes(s.n)), 6},
 		{formatDuration(s.elapsed), 2},
-		{fmt.Sprintf("[%7s/s]", formatBytes(int64(s.rate))), 4},
+		{fmt.Sprintf("[%7s/s]", command.FormatBytes(int64(s.rate))), 4},
 	}
 	var frac float64
 	if s.total >= 0 {
@@ -535,28 +535,6 @@ func inputSize(e *command.Env, names []string) int64 {
 		total += fi.Size()
 	}
 	return total
-}
-
-// formatBytes is n in binary units with three significant digits, as pv
-// shows sizes: "512B", "1.50KiB", "12.3MiB", "123GiB".
-func formatBytes(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%dB", max(n, 0))
-	}
-	v := float64(n)
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	u := -1
-	for v >= 1000 && u < len(units)-1 {
-		v /= 1024
-		u++
-	}
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.2f%s", v, units[u])
-	case v < 100:
-		return fmt.Sprintf("%.1f%s", v, units[u])
-	}
-	return fmt.Sprintf("%.0f%s", v, units[u])
 }
 
 // formatDuration is d as H:MM:SS.

@@ -11,17 +11,6 @@ import (
 	"time"
 )
 
-func TestFormatBytes(t *testing.T) {
-	for n, want := range map[int64]string{
-		0: "0B", 1023: "1023B", 1024: "1.00KiB", 1536: "1.50KiB", 10 << 10: "10.0KiB",
-		999 << 10: "999KiB", 1000 << 10: "0.98MiB", 123 << 20: "123MiB", 5 << 30: "5.00GiB",
-	} {
-		if got := formatBytes(n); got != want {
-			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestStatusLine(t *testing.T) {
 	got := statusLine(status{n: 3 << 20, total: -1, elapsed: 65 * time.Second, rate: 1 << 20}, 79)
 	if want := "3.00MiB 0:01:05 [1.00MiB/s]"; got != want {

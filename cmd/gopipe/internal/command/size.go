@@ -104,3 +104,25 @@ func sizeSuffix(s string) (uint64, error) {
 	}
 	return mult, nil
 }
+
+// FormatBytes is n in binary units with three significant digits, as pv
+// shows sizes (cat and tee's progress, graph's rates): "512B", "1.50KiB", "12.3MiB", "123GiB".
+func FormatBytes(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%dB", max(n, 0))
+	}
+	v := float64(n)
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	u := -1
+	for v >= 1000 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.2f%s", v, units[u])
+	case v < 100:
+		return fmt.Sprintf("%.1f%s", v, units[u])
+	}
+	return fmt.Sprintf("%.0f%s", v, units[u])
+}

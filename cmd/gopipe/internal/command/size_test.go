@@ -50,3 +50,14 @@ func TestOptBytes(t *testing.T) {
 		t.Errorf("0 with a minimum of 1: %v", err)
 	}
 }
+
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0B", 1023: "1023B", 1024: "1.00KiB", 1536: "1.50KiB", 10 << 10: "10.0KiB",
+		999 << 10: "999KiB", 1000 << 10: "0.98MiB", 123 << 20: "123MiB", 5 << 30: "5.00GiB",
+	} {
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

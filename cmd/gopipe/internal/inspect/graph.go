@@ -378,19 +378,8 @@ func (g *graph) procLabel(pid int, prev *graph, interval time.Duration) string {
 // maxLabel is how much of a process's command line a graph shows.
 const maxLabel = 72
 
-// rate is bytes a second as people read it.
-func rate(bps float64) string {
-	units := []string{"B/s", "KiB/s", "MiB/s", "GiB/s"}
-	i := 0
-	for bps >= 1024 && i < len(units)-1 {
-		bps /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f%s", bps, units[i])
-	}
-	return fmt.Sprintf("%.1f%s", bps, units[i])
-}
+// rate is bytes a second as progress shows them.
+func rate(bps float64) string { return command.FormatBytes(int64(bps)) + "/s" }
 
 func (g *graph) render(format string, prev *graph, interval time.Duration) string {
 	var b strings.Builder
