@@ -110,10 +110,6 @@ func runGraph(e *command.Env, p *command.Parsed) int {
 	if !watch {
 		return e.Print(g.render(format, nil, time.Duration(0)))
 	}
-	clear := "\n"
-	if f, ok := e.Stdout.(*os.File); ok && command.IsTerminal(f) {
-		clear = "\x1b[H\x1b[2J"
-	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for frame := 1; ; frame++ {
@@ -127,11 +123,7 @@ func runGraph(e *command.Env, p *command.Parsed) int {
 			e.Errorf("graph: %s", command.Strerror(err))
 			return 1
 		}
-		sep := clear
-		if frame == 1 && clear == "\n" {
-			sep = ""
-		}
-		if st := e.Print(sep + next.render(format, g, interval)); st != 0 {
+		if st := e.Print(frameSeparator(e, false, frame) + next.render(format, g, interval)); st != 0 {
 			return st
 		}
 		g = next

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -141,22 +140,10 @@ func runInfo(e *command.Env, p *command.Parsed) int {
 	if !watch {
 		return infoFrame(e, name, asJSON(p), "")
 	}
-	// On a terminal each frame replaces the last; elsewhere (a file, a
-	// test) they follow each other, a blank line (JSON: a newline) apart.
-	clear := "\n"
-	if asJSON(p) {
-		clear = ""
-	}
-	if f, ok := e.Stdout.(*os.File); ok && command.IsTerminal(f) {
-		clear = "\x1b[H\x1b[2J"
-	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for frame := 1; ; frame++ {
-		sep := clear
-		if frame == 1 && clear == "\n" {
-			sep = ""
-		}
+		sep := frameSeparator(e, asJSON(p), frame)
 		if frame > 1 {
 			// Gone: the end of a watch, and no error, once it has shown
 			// something.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -142,6 +143,20 @@ func writeUsage(w io.Writer, u *fifo.Usage) {
 		}
 		fmt.Fprintf(w, "%s\t%s\n", k, command.Visible(l[1]))
 	}
+}
+
+// frameSeparator is what comes before --watch's frame number frame (from
+// 1), info's and graph's alike: on a terminal a clear screen, so that each
+// frame replaces the last; elsewhere (a file, a test) a blank line between
+// frames, or for JSON nothing (its arrays follow each other).
+func frameSeparator(e *command.Env, json bool, frame int) string {
+	if f, ok := e.Stdout.(*os.File); ok && command.IsTerminal(f) {
+		return "\x1b[H\x1b[2J"
+	}
+	if frame == 1 || json {
+		return ""
+	}
+	return "\n"
 }
 
 // minWatch is the shortest --watch interval.
