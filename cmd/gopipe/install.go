@@ -160,7 +160,7 @@ func runInstall(e *command.Env, p *command.Parsed) int {
 func place(self string, selfInfo os.FileInfo, dst string, symbolic, force bool) (string, error) {
 	fi, err := os.Lstat(dst)
 	switch {
-	case err == nil && isSelf(dst, selfInfo) && (!force || (fi.Mode()&fs.ModeSymlink != 0) == symbolic):
+	case err == nil && isSelf(dst, self, selfInfo) && (!force || (fi.Mode()&fs.ModeSymlink != 0) == symbolic):
 		// Ours already; with -f, a link of the other kind is made anew.
 		return "", nil
 	case err == nil && fi.IsDir():
@@ -204,7 +204,7 @@ func link(self, dst string, symbolic bool) (string, error) {
 // isSelf tells whether the file at path is this gopipe: a link to it, or
 // on Windows a copy (a copy is all --install can make across volumes, and
 // Wine gives a hard link a file id of its own).
-func isSelf(path string, selfInfo os.FileInfo) bool {
+func isSelf(path, selfPath string, selfInfo os.FileInfo) bool {
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
 		return false
@@ -213,10 +213,6 @@ func isSelf(path string, selfInfo os.FileInfo) bool {
 		return true
 	}
 	if runtime.GOOS != "windows" || fi.Size() != selfInfo.Size() {
-		return false
-	}
-	selfPath, _, err := self()
-	if err != nil {
 		return false
 	}
 	a, err1 := os.ReadFile(path)
@@ -299,7 +295,7 @@ func runUninstall(e *command.Env, p *command.Parsed) int {
 		return e.Usage(errors.New("want one DIR"))
 	}
 	dir := p.Operands[0]
-	_, selfInfo, err := self()
+	selfPath, selfInfo, err := self()
 	if err != nil {
 		e.Errorf("%v", err)
 		return command.StatusFailure
@@ -315,7 +311,7 @@ func runUninstall(e *command.Env, p *command.Parsed) int {
 	for _, c := range documented() {
 		for _, name := range c.Names() {
 			dst := filepath.Join(dir, name+exeSuffix())
-			if !isSelf(dst, selfInfo) {
+			if !isSelf(dst, selfPath, selfInfo) {
 				continue
 			}
 			if err := os.Remove(dst); err != nil {

@@ -30,14 +30,13 @@ server, s>c: server to client), time and offset: a sniffer that needs no
 driver, for teaching and debugging.
 
 `,
-	Options: []command.Option{
+	Options: append([]command.Option{
 		{Long: "hex", Help: "dump chunks as hexdump -C does (the default)"},
 		{Long: "text", Help: "print chunks as text, escaped so that they read back\nexactly (below)"},
 		{Long: "wait", Arg: command.RequiredArg, ArgName: "DURATION", Help: "when a client comes, wait up to DURATION (e.g. 10s) for\nUPSTREAM to appear; without it a missing UPSTREAM turns\nthe client away at once"},
 		{Long: "grace", Arg: command.RequiredArg, ArgName: "DURATION", Help: "on ctrl-C, SIGTERM or SIGHUP, how long clients may\nfinish (default 5s); a second one ends them at once"},
 		trustOption,
-		remoteOptions[0], remoteOptions[1], remoteOptions[2],
-	},
+	}, remoteOptions...),
 	Outro: `With --text, printable characters are themselves but for the backslash,
 which is \\; a newline is \n and then a line break, tab \t, carriage return
 \r; other bytes below 0x20, DEL and bytes that are not UTF-8 are \xHH;
