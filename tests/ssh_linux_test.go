@@ -96,7 +96,14 @@ func startSSHD(t *testing.T) *sshd {
 // stdout, stderr and exit status.
 func (s *sshd) gopipe(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return s.gopipeIn(t, "", stdin, args...)
+}
+
+// gopipeIn is gopipe, run in dir.
+func (s *sshd) gopipeIn(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(gopipe(t), args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, "GOPIPE_REMOTE_GOPIPE="+gopipe(t))
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
@@ -214,18 +221,7 @@ func TestSSHNames(t *testing.T) {
 	env := "GOPIPE_REMOTE_GOPIPE=" + gp
 	run := func(t *testing.T, stdin string, args ...string) (string, string, int) {
 		t.Helper()
-		cmd := exec.Command(gp, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOPIPE_SSH=ssh -F "+s.config, env)
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		st := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			st = ee.ExitCode()
-		}
-		return out.String(), errb.String(), st
+		return s.gopipeIn(t, dir, stdin, args...)
 	}
 	remoteFile := filepath.Join(dir, "remote.txt")
 	os.WriteFile(remoteFile, []byte("on the far side\n"), 0o600)
