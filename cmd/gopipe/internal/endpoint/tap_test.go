@@ -61,6 +61,27 @@ func dialTap(t *testing.T, name string) net.Conn {
 	return c
 }
 
+// echoUpstream serves one client on name, echoing what it sends until it
+// half-closes: a message pipe on Windows as gopipe serve's is (the only
+// kind whose clients can half-close there). It stops with the test.
+func echoUpstream(t *testing.T, name string) {
+	t.Helper()
+	l, err := fifo.Listen(name, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		io.Copy(s, s)
+		closeWrite(s)
+	}()
+}
+
 // exchange sends msg on c, half-closes, and returns all it reads back.
 func exchange(c net.Conn, msg string) (string, error) {
 	if _, err := io.WriteString(c, msg); err != nil {
@@ -75,23 +96,8 @@ func TestTapWaitsForUpstream(t *testing.T) {
 	tap, up := tapName("tap"), tapName("up")
 	stdout, stderr := startTap(t, "--text", "--wait", "1m", tap, up)
 	c := dialTap(t, tap)
-	// The client is connected, and only now does UPSTREAM appear: an echo
-	// server, a message pipe on Windows as gopipe serve's is (the only
-	// kind whose clients can half-close there).
-	l, err := fifo.Listen(up, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		s, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		io.Copy(s, s)
-		closeWrite(s)
-	}()
+	// The client is connected, and only now does UPSTREAM appear.
+	echoUpstream(t, up)
 	got, err := exchange(c, "late but there\n")
 	if err != nil || got != "late but there\n" {
 		t.Fatalf("echo through tap: %q, %v; stderr:\n%s", got, err, stderr)
@@ -131,20 +137,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
 func TestTapStdoutFails(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", commandtest.TempDir(t))
 	tap, up := tapName("tap"), tapName("up")
-	l, err := fifo.Listen(up, &fifo.Config{MessageMode: runtime.GOOS == "windows"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		s, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer s.Close()
-		io.Copy(s, s)
-		closeWrite(s)
-	}()
+	echoUpstream(t, up)
 	var stderr commandtest.SyncBuffer
 	e := command.NewEnv(context.Background(), strings.NewReader(""), failingWriter{}, &stderr)
 	e.Notify = func(chan<- os.Signal, ...os.Signal) {}
