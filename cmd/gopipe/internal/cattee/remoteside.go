@@ -30,7 +30,10 @@ func runRemoteSide(e *command.Env, p *command.Parsed) int {
 		return e.Usage(errors.New("want read NAME or write NAME"))
 	}
 	name := p.Operands[1]
-	appendMode := len(p.Opts) > 0
+	appendMode := false
+	for _, o := range p.Opts {
+		appendMode = appendMode || o.Key() == "append"
+	}
 	ctx, cancel := context.WithCancel(e.Ctx)
 	defer cancel()
 	if p.Operands[0] == "read" {
