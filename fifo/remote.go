@@ -25,10 +25,9 @@ type remoteFile struct {
 	write bool
 }
 
+// remoteOptions are Dial's cfg's ways to reach a remote NAME; OpenFile,
+// which has no cfg, takes them all from the environment.
 func remoteOptions(cfg *Config) remote.Options {
-	if cfg == nil {
-		return remote.Options{}
-	}
 	return remote.Options{SSH: cfg.SSH, Gopipe: cfg.RemoteGopipe, Shell: cfg.RemoteShell}
 }
 
@@ -51,7 +50,7 @@ func openRemote(n remote.Name, flag int) (*os.File, error) {
 	default:
 		return nil, &os.PathError{Op: "open", Path: n.URL, Err: fmt.Errorf("a remote NAME is read or written, not both: %w", errors.ErrUnsupported)}
 	}
-	f, p, err := remote.Open(n, remoteOptions(nil), os.Stderr, write, args...)
+	f, p, err := remote.Open(n, remote.Options{}, os.Stderr, write, args...)
 	if err != nil {
 		return nil, err
 	}
